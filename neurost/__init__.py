@@ -1,0 +1,28 @@
+"""neurost: encoding and decoding analyses of fMRI.
+
+Subpackages are imported on first use, so ``import neurost`` stays light
+(it does not import torch, nilearn or h5py)::
+
+    import neurost
+    run = neurost.io.load_bold("sub-01_bold.nii.gz")
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBPACKAGES = frozenset(
+    {"atlases", "cli", "datasets", "io", "plotting", "reporting"}
+)
+
+__all__ = ["__version__", *sorted(_SUBPACKAGES)]
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,153 @@
+"""Argument validation that produces clear, uniform error messages.
+
+Every public function of neurost checks its inputs with these helpers so
+that a user sees which argument was wrong, what was expected and what was
+received, instead of a traceback from deep inside numpy or nibabel.
+"""
+
+import difflib
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+def describe(value):
+    """Return a short description of ``value`` for an error message."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, (str, os.PathLike)):
+        return repr(os.fspath(value))
+    text = repr(value)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def close_matches(value, choices, n=3):
+    """Return up to ``n`` entries of ``choices`` that resemble ``value``."""
+    choices = [str(choice) for choice in choices]
+    matches = difflib.get_close_matches(str(value), choices, n=n, cutoff=0.6)
+    if not matches:
+        lowered = str(value).lower()
+        matches = [c for c in choices if lowered in c.lower()][:n]
+    return matches
+
+
+def check_choice(value, name, choices):
+    """Check that ``value`` is one of ``choices``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the value received, the valid choices and the
+        closest matches.
+    """
+    choices = list(choices)
+    if value in choices:
+        return value
+    message = f"{name}={value!r} is not valid; expected one of {choices}."
+    suggestions = close_matches(value, choices)
+    if suggestions:
+        message += f" Did you mean {' or '.join(map(repr, suggestions))}?"
+    raise ValueError(message)
+
+
+def check_path(path, name, suffixes=None):
+    """Check that ``path`` names an existing file, optionally by suffix.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to check.
+    name : str
+        The argument name used in error messages.
+    suffixes : sequence of str, optional
+        Accepted file-name endings (e.g. ``(".nii", ".nii.gz")``), compared
+        case-insensitively.
+
+    Returns
+    -------
+    pathlib.Path
+        The path, with ``~`` expanded.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"{name} must be a path (str or os.PathLike); got {describe(path)}."
+        )
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise FileNotFoundError(f"{name}: no such file: '{path}'.")
+    if path.is_dir():
+        raise ValueError(f"{name} must be a file; '{path}' is a directory.")
+    if suffixes is not None and not path.name.lower().endswith(tuple(suffixes)):
+        raise ValueError(
+            f"{name}: unsupported file type '{path.name}'; expected a file "
+            f"ending in one of {list(suffixes)}."
+        )
+    return path
+
+
+def check_finite(array, name):
+    """Raise ``ValueError`` naming ``name`` if ``array`` holds NaN or Inf.
+
+    The message gives how many values are not finite and the index of the
+    first one, so that the user can find it.
+    """
+    array = np.asarray(array)
+    if not np.issubdtype(array.dtype, np.inexact):
+        return array
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} contains {int(bad.sum())} NaN or infinite value(s) "
+            f"(first at index {first}); expected finite values. Clean or "
+            "mask them before passing the data."
+        )
+    return array
+
+
+def check_index(index, name, size, axis_name):
+    """Validate an integer index array (or slice) against an axis length.
+
+    Parameters
+    ----------
+    index : None, slice, int or sequence of int
+        The selection; negative integers count from the end.
+    name : str
+        The argument name used in error messages.
+    size : int
+        The length of the axis being indexed.
+    axis_name : str
+        What the axis holds (``"rows"``), for the error message.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Non-negative indices, in the order given.
+    """
+    if index is None:
+        return np.arange(size)
+    if isinstance(index, slice):
+        return np.arange(size)[index]
+    values = np.atleast_1d(np.asarray(index))
+    if values.dtype == bool:
+        if values.shape != (size,):
+            raise ValueError(
+                f"{name}: boolean mask of shape {values.shape} does not match "
+                f"the {size} {axis_name}."
+            )
+        return np.flatnonzero(values)
+    if values.ndim != 1 or not np.issubdtype(values.dtype, np.integer):
+        raise TypeError(
+            f"{name} must be None, a slice, or a 1-D sequence of integers; "
+            f"got {describe(index)}."
+        )
+    out_of_range = (values < -size) | (values >= size)
+    if out_of_range.any():
+        raise IndexError(
+            f"{name}: index {int(values[out_of_range][0])} is out of range for "
+            f"{size} {axis_name} (valid: {-size} to {size - 1})."
+        )
+    return np.where(values < 0, values + size, values).astype(np.int64)
