@@ -1,0 +1,1 @@
+"""The ``neurost`` command line."""

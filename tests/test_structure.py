@@ -1,0 +1,82 @@
+"""Package-wide structure: layering, import weight, command line."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import neurost
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _python(code):
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _lint_imports(config):
+    from importlinter.cli import lint_imports
+
+    return lint_imports(config_filename=str(config), no_cache=True)
+
+
+def test_layer_contract_is_kept():
+    assert _lint_imports(ROOT / "setup.cfg") == 0
+
+
+def test_layer_contract_detects_upward_import(tmp_path):
+    # _utils is imported by datasets; declaring it the higher layer must fail.
+    config = tmp_path / "inverted.ini"
+    config.write_text(
+        "[importlinter]\nroot_package = neurost\n"
+        "[importlinter:contract:inverted]\nname = inverted\ntype = layers\n"
+        "layers =\n    neurost._utils\n    neurost.datasets\n"
+    )
+    assert _lint_imports(config) != 0
+
+
+@pytest.mark.parametrize(
+    "module", ["neurost", "neurost.io", "neurost.atlases", "neurost.datasets"]
+)
+def test_import_does_not_load_torch(module):
+    loaded = _python(
+        f"import sys, {module}; print(sorted(m for m in ('torch', 'nilearn.plotting') "
+        "if m in sys.modules))"
+    )
+    assert loaded == "[]"
+
+
+def test_top_level_import_is_lazy():
+    loaded = _python(
+        "import sys, neurost; print(any(m.startswith('neurost.') for m in sys.modules))"
+    )
+    assert loaded == "False"
+    assert neurost.io.__name__ == "neurost.io"
+
+
+def test_unknown_attribute_raises():
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        neurost.nope
+
+
+def test_version_and_help():
+    from neurost.cli.main import main
+
+    with pytest.raises(SystemExit) as excinfo:
+        main(["--version"])
+    assert excinfo.value.code == 0
+    output = _python("from neurost.cli.main import main; main(['--help'])")
+    assert "demo" in output
+    assert _python("import neurost; print(neurost.__version__)") == neurost.__version__
+
+
+def test_unknown_command_is_refused(capsys):
+    from neurost.cli.main import main
+
+    with pytest.raises(SystemExit) as excinfo:
+        main(["frobnicate"])
+    assert excinfo.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
