@@ -1,0 +1,160 @@
+"""Reading label images and data images for the atlases."""
+
+import os
+from collections.abc import Mapping
+
+import nibabel as nib
+import numpy as np
+from nilearn.surface import SurfaceImage
+
+from .._utils.validation import check_finite, check_path, describe
+
+VOLUME_SUFFIXES = (".nii", ".nii.gz", ".mgz", ".mgh")
+
+
+def integer_labels(values, argument):
+    """Return label values as a non-negative int32 array (background 0).
+
+    Parameters
+    ----------
+    values : array-like
+        Integer-valued labels (a float array with whole values is accepted,
+        as NIfTI files often store them); values <= 0 become 0.
+    argument : str
+        The argument name used in error messages.
+
+    Returns
+    -------
+    numpy.ndarray of int32
+        Same shape, read-only.
+    """
+    array = np.asarray(values)
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise TypeError(
+            f"{argument} must hold integer labels; got {describe(array)}."
+        )
+    check_finite(array, argument)
+    if np.issubdtype(array.dtype, np.inexact) and (array != np.round(array)).any():
+        raise ValueError(
+            f"{argument} must hold integer labels; got non-integer values such "
+            f"as {array[array != np.round(array)].flat[0]!r}. A probabilistic "
+            "atlas (one map per ROI) is not a label image."
+        )
+    if array.size and array.max() > np.iinfo(np.int32).max:
+        raise ValueError(f"{argument}: label {array.max()} is too large.")
+    labels = np.where(array > 0, array, 0).astype(np.int32)
+    labels.setflags(write=False)
+    return labels
+
+
+def load_volume(img, argument="img"):
+    """Return a nibabel volume image from an image or a path.
+
+    Raises
+    ------
+    ValueError
+        For a surface image, naming what to do instead.
+    TypeError
+        For anything else that is not a volume.
+    """
+    if isinstance(img, (str, os.PathLike)):
+        img = nib.load(check_path(img, argument, VOLUME_SUFFIXES))
+    if isinstance(img, SurfaceImage):
+        raise ValueError(
+            f"{argument} is a surface image but the atlas is a volume; use a "
+            "surface atlas, or pass volume data."
+        )
+    if not isinstance(img, nib.spatialimages.SpatialImage):
+        raise TypeError(
+            f"{argument} must be a NIfTI image or a path to one; got "
+            f"{describe(img)}."
+        )
+    if img.ndim not in (3, 4):
+        raise ValueError(
+            f"{argument} must be a 3-D or 4-D volume; got shape {img.shape}."
+        )
+    return img
+
+
+def first_frame(img):
+    """Return the first frame of a volume or surface image.
+
+    Parameters
+    ----------
+    img : nibabel image or nilearn SurfaceImage
+        Read lazily: a 4-D volume reads only its first frame.
+
+    Returns
+    -------
+    numpy.ndarray or dict of str to numpy.ndarray
+        Shape (X, Y, Z) for a volume; ``{part: (n_vertices,)}`` for a
+        surface.
+    """
+    if isinstance(img, SurfaceImage):
+        return {
+            part: np.asarray(data).reshape(len(data), -1)[:, 0]
+            for part, data in img.data.parts.items()
+        }
+    if img.ndim == 4:
+        return np.asanyarray(img.dataobj[..., 0])
+    return np.asanyarray(img.dataobj)
+
+
+def has_data(values):
+    """Boolean array: which values are finite and non-zero."""
+    values = np.asarray(values, dtype=float)
+    return np.isfinite(values) & (values != 0)
+
+
+def read_label_image(img, labels):
+    """Read a label image given to :meth:`Atlas.from_image`.
+
+    Parameters
+    ----------
+    img : nibabel image, path, SurfaceImage or Bunch
+        See :meth:`neurost.atlases.Atlas.from_image`.
+    labels : None, DataFrame, list or dict
+        The label table given by the user, if any.
+
+    Returns
+    -------
+    dict
+        ``kind`` (``"volume"`` or ``"surface"``), ``labels`` (array or
+        ``{part: array}``), ``affine`` or ``mesh``, and ``table`` (the label
+        table specification).
+    """
+    if isinstance(img, Mapping) and "maps" in img:
+        if labels is None:
+            labels = img.get("lut", img.get("labels"))
+        img = img["maps"]
+    if isinstance(img, SurfaceImage):
+        parts = {}
+        for part, data in img.data.parts.items():
+            data = np.asarray(data)
+            if data.ndim == 2 and data.shape[1] == 1:
+                data = data[:, 0]
+            if data.ndim != 1:
+                raise ValueError(
+                    f"img: a surface label image holds one label per vertex; "
+                    f"the {part} hemisphere has data of shape {data.shape}."
+                )
+            parts[part] = data
+        return {"kind": "surface", "labels": parts, "mesh": img.mesh, "table": labels}
+    if isinstance(img, (str, os.PathLike)):
+        img = nib.load(check_path(img, "img", VOLUME_SUFFIXES))
+    if not isinstance(img, nib.spatialimages.SpatialImage):
+        raise TypeError(
+            "img must be a label image (NIfTI image or path, nilearn "
+            "SurfaceImage) or a nilearn atlas Bunch with 'maps'; got "
+            f"{describe(img)}."
+        )
+    data = np.asanyarray(img.dataobj)
+    if data.ndim == 4 and data.shape[3] == 1:
+        data = data[..., 0]
+    if data.ndim != 3:
+        raise ValueError(
+            f"img must be a 3-D label volume; got shape {data.shape}. A 4-D "
+            "image holds one map per ROI (a probabilistic atlas), which is "
+            "not supported."
+        )
+    return {"kind": "volume", "labels": data, "affine": img.affine, "table": labels}
