@@ -1,0 +1,53 @@
+"""Reading and writing fMRI data: runs, response matrices, events.
+
+- :func:`load_bold` loads a run (NIfTI, GIfTI, MGH, CIFTI-2) with its
+  repetition time, which :func:`get_t_r` reads back from any result;
+  surface runs are :class:`SurfaceRun` (a nilearn ``SurfaceImage``) or,
+  without a known mesh, :class:`SurfaceData`.
+- :func:`iter_frames` goes through a run a block of frames at a time.
+- :func:`load_responses` / :func:`save_responses` read parts of, and
+  safely write, large (n_samples, n_targets) matrices in HDF5.
+- :func:`load_events` reads and validates BIDS ``events.tsv`` files.
+- :func:`load_cifti_subcortical` returns the voxels of a CIFTI-2 file.
+
+Each name is imported from its module on first use, so that
+``from neurost.io import load_responses`` does not import nilearn.
+"""
+
+import importlib
+
+_MODULES = {
+    "SurfaceData": "surface",
+    "SurfaceRun": "surface",
+    "get_t_r": "bold",
+    "iter_frames": "frames",
+    "load_bold": "bold",
+    "load_cifti_subcortical": "cifti",
+    "load_events": "events",
+    "load_responses": "responses",
+    "save_responses": "responses",
+}
+
+__all__ = [
+    "SurfaceData",
+    "SurfaceRun",
+    "get_t_r",
+    "iter_frames",
+    "load_bold",
+    "load_cifti_subcortical",
+    "load_events",
+    "load_responses",
+    "save_responses",
+]
+
+
+def __getattr__(name):
+    if name in _MODULES:
+        value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

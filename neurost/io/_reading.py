@@ -1,0 +1,179 @@
+"""Opening neuroimaging files, with clear errors for missing or damaged ones."""
+
+import contextlib
+import gzip
+import os
+import zlib
+from pathlib import Path
+from xml.parsers.expat import ExpatError
+
+import numpy as np
+
+from .._utils.validation import check_path
+
+#: File endings that :func:`open_image` reads (CIFTI-2 files end in ``.nii``).
+IMAGE_SUFFIXES = (".nii", ".nii.gz", ".gii", ".mgh", ".mgz")
+
+_GZIP_BLOCK = 16 * 2**20
+
+
+@contextlib.contextmanager
+def reading(path, name):
+    """Re-raise any failure to decode ``path`` as a ``ValueError`` naming ``name``.
+
+    nibabel, gzip, zlib and expat each report a damaged file in their own
+    way (``EOFError``, ``zlib.error``, ``ImageFileError``, ``OSError``...);
+    the user gets one message saying which argument and file are at fault.
+    """
+    from nibabel.filebasedimages import ImageFileError
+    from nibabel.spatialimages import HeaderDataError
+
+    try:
+        yield
+    except (FileNotFoundError, PermissionError):
+        raise
+    except (
+        EOFError,
+        zlib.error,
+        gzip.BadGzipFile,
+        ExpatError,
+        ImageFileError,
+        HeaderDataError,
+        OSError,
+        ValueError,
+    ) as exc:
+        raise ValueError(
+            f"{name}: cannot read '{path}'; expected a valid "
+            f"{_format_name(path)} file, but it is truncated or corrupt "
+            f"({type(exc).__name__}: {exc})."
+        ) from exc
+
+
+def open_image(img, name):
+    """Open ``img`` (a path) with nibabel without reading its data.
+
+    Parameters
+    ----------
+    img : str or os.PathLike
+        A file ending in one of :data:`IMAGE_SUFFIXES`.
+    name : str
+        The argument name used in error messages.
+
+    Returns
+    -------
+    nibabel image
+        With its data left on disk (an array proxy) where the format allows.
+    """
+    import nibabel
+
+    path = check_path(img, name, suffixes=IMAGE_SUFFIXES)
+    with reading(path, name):
+        return nibabel.load(path)
+
+
+def check_intact(dataobj, name):
+    """Check that the file behind a NIfTI array proxy holds all its data.
+
+    Cheap: an uncompressed file's size is compared with the size its header
+    announces; a ``.nii.gz`` file's gzip trailer records the uncompressed
+    size, which is compared the same way. Only when the trailer disagrees
+    (a truncated file, or a gzip stream written in several members) is the
+    whole stream decompressed, block by block, to decide.
+
+    Parameters
+    ----------
+    dataobj : nibabel.arrayproxy.ArrayProxy or numpy.ndarray
+        The image's ``dataobj``; in-memory arrays and other files pass.
+    name : str
+        The argument name used in error messages.
+
+    Raises
+    ------
+    ValueError
+        If the file is truncated or its gzip stream is corrupt.
+    """
+    file_like = getattr(dataobj, "file_like", None)
+    if not isinstance(file_like, (str, os.PathLike)):
+        return
+    path = Path(file_like)
+    lowered = path.name.lower()
+    if not lowered.endswith((".nii", ".nii.gz")):
+        return
+    expected = (
+        int(dataobj.offset)
+        + int(np.prod(dataobj.shape)) * np.dtype(dataobj.dtype).itemsize
+    )
+    if lowered.endswith(".nii"):
+        found = path.stat().st_size
+    else:
+        with open(path, "rb") as handle:
+            handle.seek(-4, os.SEEK_END)
+            trailer = int.from_bytes(handle.read(4), "little")
+        if trailer == expected % 2**32:
+            return
+        found = _decompressed_size(path, name)
+    if found < expected:
+        raise ValueError(
+            f"{name}: '{path}' is truncated; expected {expected} bytes of "
+            f"header and data, as its header describes, but it holds {found}."
+        )
+
+
+def _decompressed_size(path, name):
+    """Decompress ``path`` block by block and return its uncompressed size."""
+    size = 0
+    with reading(path, name), gzip.open(path, "rb") as stream:
+        while block := stream.read(_GZIP_BLOCK):
+            size += len(block)
+    return size
+
+
+def _format_name(path):
+    lowered = Path(path).name.lower()
+    if lowered.endswith((".dtseries.nii", ".dscalar.nii")):
+        return "CIFTI-2"
+    if lowered.endswith((".nii", ".nii.gz")):
+        return "NIfTI"
+    if lowered.endswith(".gii"):
+        return "GIfTI"
+    if lowered.endswith((".mgh", ".mgz")):
+        return "MGH"
+    if lowered.endswith((".h5", ".hdf5")):
+        return "HDF5"
+    return "image"
+
+
+def sequential_proxy(dataobj):
+    """Return a proxy that keeps a gzip-compressed file open between reads.
+
+    Parameters
+    ----------
+    dataobj : nibabel.arrayproxy.ArrayProxy or numpy.ndarray
+        An image's ``dataobj``; returned as is unless it reads a ``.gz`` or
+        ``.mgz`` file.
+
+    Returns
+    -------
+    nibabel.arrayproxy.ArrayProxy or numpy.ndarray
+
+    Notes
+    -----
+    nibabel reopens the file for every slice by default, and a gzip stream
+    can only be entered from its start, so reading block after block would
+    decompress the file again and again; one open handle reads on.
+    """
+    from nibabel.arrayproxy import ArrayProxy
+
+    file_like = getattr(dataobj, "file_like", None)
+    if (
+        type(dataobj) is not ArrayProxy
+        or not isinstance(file_like, (str, os.PathLike))
+        or not str(file_like).lower().endswith((".gz", ".mgz"))
+    ):
+        return dataobj
+    return ArrayProxy(
+        file_like,
+        (dataobj.shape, dataobj.dtype, dataobj.offset, dataobj.slope, dataobj.inter),
+        order=dataobj.order,
+        keep_file_open=True,
+    )
