@@ -9,7 +9,7 @@ from nilearn.maskers import NiftiSpheresMasker
 
 from .._utils.validation import check_finite, describe
 from .atlas import Atlas, refuse_kwargs
-from .images import first_frame, has_data, load_volume
+from .images import has_data, load_volume
 from .volume import VolumeAtlas, _extent
 
 #: Voxel size (mm) of the MNI152 grid on which spheres become voxels.
@@ -206,7 +206,7 @@ class CoordinateAtlas(Atlas):
         Parameters
         ----------
         img : nibabel image, str or os.PathLike
-            A 3-D or 4-D volume (only its first frame is read).
+            A 3-D or 4-D volume (only three of its frames are read).
         rois : optional
             The ROI selection (see :meth:`resolve_rois`).
         kind : {"parcels", "voxels"}, optional
@@ -235,7 +235,7 @@ class CoordinateAtlas(Atlas):
                 f"(centres {_extent(np.eye(4), None, centres)}); is the image "
                 f"in the atlas's space ({self.space})?"
             )
-        covered = positions[(positions >= 0) & has_data(first_frame(img))]
+        covered = positions[(positions >= 0) & has_data(img)]
         counts = np.bincount(covered, minlength=len(selection))
         self._check_not_empty(
             selection, counts, "with non-zero data in img's field of view"

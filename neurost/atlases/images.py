@@ -76,32 +76,41 @@ def load_volume(img, argument="img"):
     return img
 
 
-def first_frame(img):
-    """Return the first frame of a volume or surface image.
+def has_data(img):
+    """Which voxels or vertices hold finite, non-zero data in some frame.
+
+    Only three frames are read (first, middle, last), so the check stays
+    cheap on long runs; acquisitions whose first volume is partly blank
+    (as in some real runs) are still seen as covered.
 
     Parameters
     ----------
     img : nibabel image or nilearn SurfaceImage
-        Read lazily: a 4-D volume reads only its first frame.
+        3-D/4-D volume (read lazily), or surface data of shape
+        (n_vertices,) or (n_vertices, n_frames) per hemisphere.
 
     Returns
     -------
-    numpy.ndarray or dict of str to numpy.ndarray
+    numpy.ndarray of bool or dict of str to numpy.ndarray of bool
         Shape (X, Y, Z) for a volume; ``{part: (n_vertices,)}`` for a
         surface.
     """
     if isinstance(img, SurfaceImage):
         return {
-            part: np.asarray(data).reshape(len(data), -1)[:, 0]
+            part: _finite_nonzero(np.asarray(data).reshape(len(data), -1)).any(axis=1)
             for part, data in img.data.parts.items()
         }
-    if img.ndim == 4:
-        return np.asanyarray(img.dataobj[..., 0])
-    return np.asanyarray(img.dataobj)
+    if img.ndim < 4:
+        return _finite_nonzero(np.asanyarray(img.dataobj))
+    n_frames = img.shape[3]
+    frames = sorted({0, n_frames // 2, n_frames - 1})
+    covered = np.zeros(img.shape[:3], dtype=bool)
+    for frame in frames:
+        covered |= _finite_nonzero(np.asanyarray(img.dataobj[..., frame]))
+    return covered
 
 
-def has_data(values):
-    """Boolean array: which values are finite and non-zero."""
+def _finite_nonzero(values):
     values = np.asarray(values, dtype=float)
     return np.isfinite(values) & (values != 0)
 

@@ -11,7 +11,7 @@ from nilearn.surface import PolyData, PolyMesh, SurfaceImage
 from .._utils.validation import describe
 from ..datasets.meshes import N_VERTICES, load_surface_mesh
 from .atlas import Atlas, refuse_kwargs
-from .images import first_frame, has_data, integer_labels
+from .images import has_data, integer_labels
 
 DEFAULT_MESH_KIND = "inflated"
 #: Masker arguments that the atlas sets, per masker kind.
@@ -217,8 +217,8 @@ class SurfaceAtlas(Atlas):
         Parameters
         ----------
         img : nilearn.surface.SurfaceImage
-            Data with one value (or one row of frames) per vertex; only the
-            first frame is read.
+            Data with one value (or one row of frames) per vertex; only
+            three of its frames are read.
         rois : optional
             The ROI selection (see :meth:`resolve_rois`).
         kind : {"voxels", "parcels"}, optional
@@ -260,9 +260,9 @@ class SurfaceAtlas(Atlas):
                     f"{self.space} or use an atlas in the data's space."
                 )
         positions, selection = self._positions(rois)
-        frame = first_frame(img)
+        present = has_data(img)
         covered = np.concatenate(
-            [positions[part][has_data(frame[part]) & (positions[part] >= 0)]
+            [positions[part][present[part] & (positions[part] >= 0)]
              for part in positions]
         )
         counts = np.bincount(covered, minlength=len(selection))

@@ -11,7 +11,7 @@ from nilearn.maskers import NiftiLabelsMasker, NiftiMasker
 
 from .._utils.validation import check_finite, describe
 from .atlas import Atlas, refuse_kwargs
-from .images import first_frame, has_data, integer_labels, load_volume
+from .images import has_data, integer_labels, load_volume
 
 #: Masker arguments that the atlas sets, per masker kind.
 RESERVED_KWARGS = {
@@ -183,7 +183,7 @@ class VolumeAtlas(Atlas):
         Parameters
         ----------
         img : nibabel image, str or os.PathLike
-            A 3-D or 4-D volume (only its first frame is read).
+            A 3-D or 4-D volume (only three of its frames are read).
         rois : optional
             The ROI selection (see :meth:`resolve_rois`).
         kind : {"voxels", "parcels"}, default="voxels"
@@ -215,8 +215,8 @@ class VolumeAtlas(Atlas):
                 f"({_extent(self.affine, self.shape, atlas_ijk)}); is the image "
                 f"in the atlas's space ({self.space})?"
             )
-        values = first_frame(img)[tuple(data_ijk[inside].T)]
-        covered = positions[tuple(atlas_ijk[inside].T)][has_data(values)]
+        present = has_data(img)[tuple(data_ijk[inside].T)]
+        covered = positions[tuple(atlas_ijk[inside].T)][present]
         counts = np.bincount(covered, minlength=len(selection))
         self._check_not_empty(
             selection, counts, "with non-zero data in img's field of view"
