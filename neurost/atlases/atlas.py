@@ -390,9 +390,13 @@ class Atlas:
         return "\n".join([header] + [f"  {key:<10} {value}" for key, value in lines])
 
 
+def check_masker_kwargs(masker_kwargs, reserved):
+    """Return the keyword arguments of a masker, with neurost's defaults.
 
-def refuse_kwargs(masker_kwargs, reserved):
-    """Raise TypeError if ``masker_kwargs`` sets an argument the atlas sets."""
+    Raises TypeError if ``masker_kwargs`` sets an argument that the atlas
+    sets itself. Signals are not standardised unless asked
+    (``standardize=None``, nilearn's documented value for "no scaling").
+    """
     refused = [key for key in reserved if key in masker_kwargs]
     if refused:
         raise TypeError(
@@ -400,3 +404,4 @@ def refuse_kwargs(masker_kwargs, reserved):
             "(and roi_labels() depends on them). Select ROIs with rois=, or "
             "build another atlas with Atlas.from_image or Atlas.from_arrays."
         )
+    return {"standardize": None, **masker_kwargs}

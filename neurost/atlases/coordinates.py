@@ -8,7 +8,7 @@ from nilearn.datasets import load_mni152_template
 from nilearn.maskers import NiftiSpheresMasker
 
 from .._utils.validation import check_finite, describe
-from .atlas import Atlas, refuse_kwargs
+from .atlas import Atlas, check_masker_kwargs
 from .images import has_data, load_volume
 from .volume import VolumeAtlas, _extent
 
@@ -186,7 +186,7 @@ class CoordinateAtlas(Atlas):
         nilearn.maskers.NiftiSpheresMasker, NiftiLabelsMasker or NiftiMasker
         """
         kind = self._check_kind(kind)
-        refuse_kwargs(masker_kwargs, ("seeds", "radius"))
+        masker_kwargs = check_masker_kwargs(masker_kwargs, ("seeds", "radius"))
         selection = self.resolve_rois(rois)
         if kind == "parcels" and all(len(m) == 1 for m in selection.values()):
             rows = np.concatenate(list(selection.values())) - 1

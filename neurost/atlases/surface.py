@@ -10,7 +10,7 @@ from nilearn.surface import PolyData, PolyMesh, SurfaceImage
 
 from .._utils.validation import describe
 from ..datasets.meshes import N_VERTICES, load_surface_mesh
-from .atlas import Atlas, refuse_kwargs
+from .atlas import Atlas, check_masker_kwargs
 from .images import has_data, integer_labels
 
 DEFAULT_MESH_KIND = "inflated"
@@ -193,7 +193,7 @@ class SurfaceAtlas(Atlas):
             as many vertices per hemisphere as the atlas.
         """
         kind = self._check_kind(kind)
-        refuse_kwargs(masker_kwargs, RESERVED_KWARGS[kind])
+        masker_kwargs = check_masker_kwargs(masker_kwargs, RESERVED_KWARGS[kind])
         if mesh is not None and _part_sizes(mesh, None) != self.n_vertices:
             raise ValueError(
                 f"mesh has {_part_sizes(mesh, None)} vertices; atlas "

@@ -10,7 +10,7 @@ from nilearn.image import resample_img
 from nilearn.maskers import NiftiLabelsMasker, NiftiMasker
 
 from .._utils.validation import check_finite, describe
-from .atlas import Atlas, refuse_kwargs
+from .atlas import Atlas, check_masker_kwargs
 from .images import has_data, integer_labels, load_volume
 
 #: Masker arguments that the atlas sets, per masker kind.
@@ -163,7 +163,7 @@ class VolumeAtlas(Atlas):
         nilearn.maskers.NiftiMasker or nilearn.maskers.NiftiLabelsMasker
         """
         kind = self._check_kind(kind)
-        refuse_kwargs(masker_kwargs, RESERVED_KWARGS[kind])
+        masker_kwargs = check_masker_kwargs(masker_kwargs, RESERVED_KWARGS[kind])
         positions, selection = self._positions(rois)
         if kind == "voxels":
             mask = nib.Nifti1Image((positions >= 0).astype(np.uint8), self.affine)

