@@ -2,7 +2,8 @@
 
 import contextlib
 import os
-import tempfile
+import secrets
+import shutil
 from pathlib import Path
 
 
@@ -13,7 +14,9 @@ def atomic_write(path, overwrite=False):
     The temporary file lives in the destination directory, so the final
     :func:`os.replace` is atomic: readers see either the old file or the
     complete new one, never a partial write. If the body raises, the
-    temporary file is removed and the destination is untouched.
+    temporary file is removed and the destination is untouched. The new
+    file gets the permissions of any new file (the umask applies), or keeps
+    those of the file it replaces.
 
     Parameters
     ----------
@@ -39,13 +42,14 @@ def atomic_write(path, overwrite=False):
         )
     if not path.parent.is_dir():
         raise FileNotFoundError(f"path: directory '{path.parent}' does not exist.")
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    os.close(handle)
-    temporary = Path(temporary)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    # os.open honours the umask, so the file gets the permissions of any
+    # file the user creates (tempfile.mkstemp would make it private).
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         yield temporary
+        if path.exists():
+            shutil.copymode(path, temporary)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
