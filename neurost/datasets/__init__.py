@@ -1,8 +1,38 @@
 """Real data shipped by installed packages, and simulators with ground truth.
 
-Nothing here touches the network.
+Nothing here touches the network. Each loader returns a
+:class:`sklearn.utils.Bunch` with the data, a ``description`` (what it is,
+its size, units and repetition time) and its ``provenance`` (package,
+version, files, original source and citation)::
+
+    from neurost.datasets import load_nitime_runs, load_natural_images
+
+    runs = load_nitime_runs()              # two 10 x 10 x 18 x 40 runs, TR 1.35 s
+    stimuli = load_natural_images()        # 8 uint8 RGB photographs
 """
 
+from .images import NATURAL_IMAGES, load_natural_images
 from .meshes import MESH_KINDS, N_VERTICES, load_surface_mesh
+from .nitime_runs import (
+    load_nitime_event_related,
+    load_nitime_resting_state,
+    load_nitime_runs,
+)
+from .surfaces import load_fsaverage5, load_fslr32k
+from .templates import load_mni152
+from .video import load_sample_video
 
-__all__ = ["MESH_KINDS", "N_VERTICES", "load_surface_mesh"]
+__all__ = [
+    "MESH_KINDS",
+    "NATURAL_IMAGES",
+    "N_VERTICES",
+    "load_fsaverage5",
+    "load_fslr32k",
+    "load_mni152",
+    "load_natural_images",
+    "load_nitime_event_related",
+    "load_nitime_resting_state",
+    "load_nitime_runs",
+    "load_sample_video",
+    "load_surface_mesh",
+]
