@@ -1,0 +1,29 @@
+"""Publication-ready figures: cortex maps, ROI time series, matrices.
+
+Every function returns the matplotlib objects (figure and axes) so that
+they can be adjusted, and saves PNG and PDF files when given
+``output_file=``::
+
+    from neurost.atlases import load_atlas
+    from neurost.plotting import plot_atlas_on_cortex, plot_on_cortex
+
+    mmp = load_atlas("mmp1")
+    plot_atlas_on_cortex(mmp, "visual_streams", output_file="streams")
+    fig, axes = plot_on_cortex(scores, mmp, colorbar_label="Pearson r")
+    fig, ax = plot_timeseries(signals, t_r=2.0, labels=names, units="% signal change")
+    fig, ax = plot_matrix(np.corrcoef(signals.T), names, colorbar_label="Pearson r")
+"""
+
+from ._save import save_figure
+from .cortex import plot_atlas_on_cortex, plot_on_cortex, vertex_values
+from .matrices import plot_matrix
+from .timeseries import plot_timeseries
+
+__all__ = [
+    "plot_atlas_on_cortex",
+    "plot_matrix",
+    "plot_on_cortex",
+    "plot_timeseries",
+    "save_figure",
+    "vertex_values",
+]
