@@ -12,7 +12,16 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBPACKAGES = frozenset(
-    {"atlases", "cli", "datasets", "io", "metrics", "plotting", "reporting"}
+    {
+        "atlases",
+        "cli",
+        "datasets",
+        "features",
+        "io",
+        "metrics",
+        "plotting",
+        "reporting",
+    }
 )
 
 __all__ = ["__version__", *sorted(_SUBPACKAGES)]
