@@ -36,6 +36,8 @@ def atomic_write(path, overwrite=False):
         If ``path`` exists and ``overwrite`` is False.
     """
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise IsADirectoryError(f"path: '{path}' is a directory; expected a file name.")
     if path.exists() and not overwrite:
         raise FileExistsError(
             f"path: '{path}' already exists; pass overwrite=True to replace it."

@@ -84,6 +84,8 @@ def header_t_r(img, quiet=False):
             )
         return step * _NIFTI_SECONDS[unit]
     if isinstance(img, nibabel.MGHImage):
+        if len(img.shape) < 4:
+            return None
         step = _positive(img.header["tr"])
         return None if step is None else step / 1000.0
     if isinstance(img, nibabel.GiftiImage):

@@ -1,5 +1,7 @@
 """BIDS ``events.tsv`` files: stimulus onsets and durations of a run."""
 
+import warnings
+
 import numpy as np
 
 from .._utils.validation import check_path, close_matches, describe
@@ -53,10 +55,19 @@ def load_events(events, require=()):
         path = check_path(events, "events", suffixes=(".tsv",))
         label = f"'{path}'"
         try:
-            table = pd.read_csv(
-                path, sep="\t", na_values=["n/a"], keep_default_na=False
-            )
+            with warnings.catch_warnings():
+                # A row with more fields than the header would otherwise
+                # shift every column silently (pandas makes an index of it).
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                table = pd.read_csv(
+                    path,
+                    sep="\t",
+                    na_values=["n/a"],
+                    keep_default_na=False,
+                    index_col=False,
+                )
         except (
+            pd.errors.ParserWarning,
             pd.errors.ParserError,
             pd.errors.EmptyDataError,
             UnicodeDecodeError,
@@ -67,6 +78,13 @@ def load_events(events, require=()):
             ) from exc
     if isinstance(require, str):
         require = (require,)
+    if not isinstance(require, (tuple, list)) or not all(
+        isinstance(column, str) for column in require
+    ):
+        raise TypeError(
+            f"require must be a column name or a sequence of column names; "
+            f"got {describe(require)}."
+        )
     missing = [c for c in (*REQUIRED_COLUMNS, *require) if c not in table.columns]
     if missing:
         raise ValueError(_missing_message(missing, list(table.columns), label))
@@ -112,7 +130,7 @@ def _missing_message(missing, columns, label):
         f"events: {label} lacks column(s) {missing}; expected at least "
         f"{[*REQUIRED_COLUMNS]} (BIDS) and any required ones; found {columns}."
     )
-    hints = [m for c in missing for m in close_matches(c, columns)]
+    hints = list(dict.fromkeys(m for c in missing for m in close_matches(c, columns)))
     if hints:
         message += f" Did you mean {' or '.join(map(repr, hints))}?"
     if len(columns) == 1 and ("," in columns[0] or " " in columns[0]):

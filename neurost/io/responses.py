@@ -255,6 +255,10 @@ def _find_dataset(handle, key, path):
                 f"exactly one when key=None, so pass key= (datasets: {found})."
             )
         key = matrices[0]
+    if not isinstance(key, str):
+        raise TypeError(
+            f"key must be the name of a dataset (str) or None; got {describe(key)}."
+        )
     check_choice(key.strip("/"), "key", list(datasets))
     dataset = handle[key]
     if dataset.ndim != 2:

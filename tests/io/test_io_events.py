@@ -112,3 +112,25 @@ def test_missing_empty_or_wrong_files(tmp_path):
     assert load_events(
         _tsv(tmp_path, "onset\tduration\n", name="none_events.tsv")
     ).empty
+
+
+def test_row_with_extra_field_is_refused(tmp_path):
+    path = tmp_path / "events.tsv"
+    path.write_text("onset\tduration\n1\t2\t3\n4\t5\n")
+    with pytest.raises(ValueError, match="events: expected a tab-separated table"):
+        load_events(path)
+
+
+def test_require_must_name_columns(tmp_path):
+    path = tmp_path / "events.tsv"
+    path.write_text("onset\tduration\n1\t2\n")
+    with pytest.raises(TypeError, match="require must be a column name"):
+        load_events(path, require=None)
+
+
+def test_hints_are_not_repeated(tmp_path):
+    path = tmp_path / "events.tsv"
+    path.write_text("onset,duration\n1,2\n")
+    with pytest.raises(ValueError) as excinfo:
+        load_events(path)
+    assert str(excinfo.value).count("'onset,duration' or 'onset,duration'") == 0

@@ -232,3 +232,17 @@ def test_large_matrix_is_read_in_parts_with_little_memory(tmp_path):
 def test_chunk_rows_must_be_a_positive_integer(small, chunk_rows):
     with pytest.raises(ValueError, match="chunk_rows must be a positive integer"):
         load_responses(small, chunk_rows=chunk_rows)
+
+
+def test_key_must_be_a_name(tmp_path):
+    path = save_responses(tmp_path / "betas.h5", np.ones((3, 2)))
+    with pytest.raises(TypeError, match="key must be the name of a dataset"):
+        load_responses(path, key=3)
+
+
+def test_directory_as_destination_is_refused_before_writing(tmp_path):
+    folder = tmp_path / "betas.h5"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        save_responses(folder, np.ones((3, 2)), overwrite=True)
+    assert list(folder.iterdir()) == [] and list(tmp_path.iterdir()) == [folder]

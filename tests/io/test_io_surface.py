@@ -257,3 +257,9 @@ def test_truncated_gifti_and_mgz(tmp_path):
         match="img: cannot read .*lh.cut.mgz'; expected a valid MGH file, but it is truncated or corrupt",
     ):
         load_bold(mgz)
+
+
+def test_surface_map_with_a_tr_in_its_header_has_no_t_r(tmp_path):
+    path = _mgh(tmp_path / "rh.thickness.mgz", _data(60, 1, 6)[:, 0], tr_ms=2000.0)
+    assert get_t_r(path) is None
+    assert load_bold(path).t_r is None
