@@ -31,8 +31,8 @@ def ncsnr(responses, repeats):
         ``sqrt(max(0, total variance - noise variance)) / sqrt(noise
         variance)``, where the noise variance is the mean over repeated
         stimuli of the across-repeat variance (ddof=1) and the total
-        variance is that of all trials (ddof=1). ``inf`` for noiseless
-        targets.
+        variance is that of all trials (ddof=1). ``inf`` for a target
+        with signal and no noise; 0 for a constant target.
     """
     responses = check_finite(np.asarray(responses, dtype=np.float64), "responses")
     if responses.ndim == 1:
@@ -67,7 +67,7 @@ def ncsnr(responses, repeats):
     signal_sd = np.sqrt(np.clip(total_variance - noise_variance, 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = signal_sd / np.sqrt(noise_variance)
-    return np.where(noise_variance > 0, ratio, np.inf)
+    return np.where(noise_variance > 0, ratio, np.where(signal_sd > 0, np.inf, 0.0))
 
 
 def noise_ceiling(ncsnr, n_repeats):
@@ -76,7 +76,8 @@ def noise_ceiling(ncsnr, n_repeats):
     Parameters
     ----------
     ncsnr : array-like of shape (n_targets,)
-        Noise-ceiling SNR from :func:`ncsnr`.
+        Noise-ceiling SNR from :func:`ncsnr`; ``inf`` (no noise) gives a
+        ceiling of 1.
     n_repeats : int or array-like of shape (n_targets,)
         Number of trials averaged in the responses being predicted (3 in NSD).
 
@@ -86,13 +87,20 @@ def noise_ceiling(ncsnr, n_repeats):
         ``ncsnr² / (ncsnr² + 1 / n_repeats)``, in [0, 1] (a fraction, not
         a percentage).
     """
-    snr = check_finite(np.asarray(ncsnr, dtype=np.float64), "ncsnr")
-    if (snr < 0).any():
-        raise ValueError("ncsnr must be non-negative; got a negative value.")
+    snr = np.atleast_1d(np.asarray(ncsnr, dtype=np.float64))
+    if np.isnan(snr).any() or (snr < 0).any():
+        raise ValueError("ncsnr must hold non-negative numbers; got NaN or a negative value.")
     n_repeats = np.asarray(n_repeats, dtype=np.float64)
+    if n_repeats.ndim and n_repeats.shape != snr.shape:
+        raise ValueError(
+            f"n_repeats must be one number or one per target, shape {snr.shape}; "
+            f"got shape {n_repeats.shape}."
+        )
     if (n_repeats < 1).any() or not np.isfinite(n_repeats).all():
         raise ValueError(f"n_repeats must be >= 1; got {n_repeats}.")
-    return snr**2 / (snr**2 + 1.0 / n_repeats)
+    with np.errstate(invalid="ignore"):
+        ceiling = snr**2 / (snr**2 + 1.0 / n_repeats)
+    return np.where(np.isinf(snr), 1.0, ceiling)
 
 
 def explained_variance_ratio(y_true, y_pred, noise_ceiling):

@@ -70,8 +70,6 @@ def test_explained_variance_ratio_rules():
     assert ratio[1] == 0.0
     assert np.isnan(ratio[2])
     assert ratio[3] == pytest.approx(1.0)
-    half = explained_variance_ratio(y_true[:, :1], y_true[:, :1], [1.0])
-    assert half[0] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="one value per target"):
         explained_variance_ratio(y_true, y_pred, [0.5])
 
@@ -80,3 +78,16 @@ def test_explained_variance_ratio_hand_value():
     # r = 9 / sqrt(84) (see above): r^2 / 0.98 = (81 / 84) / 0.98
     ratio = explained_variance_ratio([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], [0.98])
     assert ratio[0] == pytest.approx(81 / 84 / 0.98)
+
+
+def test_noiseless_and_constant_targets_flow_into_the_ceiling():
+    trials = np.array([[1.0, 5.0], [1.0, 5.0], [3.0, 5.0], [3.0, 5.0]])
+    snr = ncsnr(trials, repeats=[0, 0, 1, 1])
+    np.testing.assert_array_equal(snr, [np.inf, 0.0])
+    np.testing.assert_array_equal(noise_ceiling(snr, 3), [1.0, 0.0])
+
+
+def test_noise_ceiling_checks_n_repeats_shape():
+    with pytest.raises(ValueError, match="one number or one per target"):
+        noise_ceiling([1.0, 2.0, 3.0], [1, 2])
+    np.testing.assert_allclose(noise_ceiling([1.0, 1.0], [1, 3]), [0.5, 0.75])
