@@ -27,10 +27,12 @@ def color_range(values, name, vmin=None, vmax=None, symmetric=None):
     vmin, vmax : float, optional
         Imposed bounds; by default the data's range.
     symmetric : bool, optional
-        Centre the range at 0 (``-vmax`` to ``vmax``). By default, True
-        when the data hold both negative and positive values, each side
-        reaching at least 1% of the largest absolute value (so that a
-        positive map with rounding errors below 0 stays one-signed).
+        Centre the range at 0 (``-vmax`` to ``vmax``). By default, when
+        neither bound is imposed, True when the data hold both negative
+        and positive values, each side reaching at least 1% of the largest
+        absolute value (so that a positive map with rounding errors below
+        0 stays one-signed); when a bound is imposed, True only if
+        ``vmin == -vmax``.
 
     Returns
     -------
@@ -40,7 +42,9 @@ def color_range(values, name, vmin=None, vmax=None, symmetric=None):
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         raise ValueError(f"{name} holds no finite value to draw.")
-    if symmetric is None:
+    if symmetric is None and (vmin is not None or vmax is not None):
+        symmetric = vmin is not None and vmax is not None and vmin == -vmax
+    elif symmetric is None:
         low, high = -finite.min(), finite.max()
         symmetric = bool(min(low, high) > _SIGNED_FRACTION * max(low, high))
     if symmetric:
