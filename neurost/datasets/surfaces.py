@@ -15,10 +15,6 @@ _FSAVERAGE_DATA = {
     "thickness": "thickness",
 }
 _FSLR_SULC_FILE = "S1200.sulc_MSMAll.32k_fs_LR.dscalar.nii"
-_CIFTI_CORTEX = {
-    "CIFTI_STRUCTURE_CORTEX_LEFT": "left",
-    "CIFTI_STRUCTURE_CORTEX_RIGHT": "right",
-}
 
 
 def load_fsaverage5():
@@ -130,19 +126,18 @@ def _read_fslr_sulc(folder):
     """Per-hemisphere sulcal depth on the full fsLR-32k meshes, FreeSurfer sign."""
     import nibabel
 
+    from ..io import load_bold
+
     # The HCP file's header has zero voxel sizes, about which nibabel warns.
     logger = nibabel.imageglobals.logger
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
-        img = nibabel.load(folder / _FSLR_SULC_FILE)
+        maps = load_bold(folder / _FSLR_SULC_FILE).data.parts
     finally:
         logger.setLevel(level)
-    values = np.asanyarray(img.dataobj)[0]
-    brain_models = img.header.get_axis(1)
-    depth = {}
-    for structure, columns, model in brain_models.iter_structures():
-        part = _CIFTI_CORTEX[structure]
-        depth[part] = np.zeros(N_VERTICES["fsLR32k"], dtype=np.float32)
-        depth[part][model.vertex] = -values[columns]
-    return depth
+    return {
+        part: -np.asarray(values, dtype=np.float32).reshape(len(values), -1)[:, 0]
+        for part, values in maps.items()
+    }
+
