@@ -6,6 +6,7 @@ received, instead of a traceback from deep inside numpy or nibabel.
 """
 
 import difflib
+import numbers
 import os
 from pathlib import Path
 
@@ -51,6 +52,34 @@ def check_choice(value, name, choices):
     if suggestions:
         message += f" Did you mean {' or '.join(map(repr, suggestions))}?"
     raise ValueError(message)
+
+
+def check_positive_int(value, name, meaning=""):
+    """Check that ``value`` is an integer >= 1 (booleans are refused).
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        The argument name used in error messages.
+    meaning : str, optional
+        What the number counts (``"frames per block"``), for the message.
+
+    Returns
+    -------
+    int
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 1
+    ):
+        what = f" ({meaning})" if meaning else ""
+        raise ValueError(
+            f"{name} must be a positive integer{what}; got {describe(value)}."
+        )
+    return int(value)
 
 
 def check_path(path, name, suffixes=None):

@@ -1,9 +1,8 @@
 """The MNI152 volume templates that nilearn ships."""
 
-import numpy as np
 from sklearn.utils import Bunch
 
-from .._utils.validation import describe
+from .._utils.validation import check_positive_int
 from ._package_data import package_folder, provenance
 
 #: nilearn's ICBM152 files (resampled from these 1-mm originals).
@@ -54,15 +53,7 @@ def load_mni152(resolution=2):
     ValueError
         If ``resolution`` is not a positive integer.
     """
-    if (
-        isinstance(resolution, bool)
-        or not isinstance(resolution, (int, np.integer))
-        or resolution < 1
-    ):
-        raise ValueError(
-            f"resolution must be a positive integer voxel size in mm; got "
-            f"{describe(resolution)}."
-        )
+    resolution = check_positive_int(resolution, "resolution", "voxel size in mm")
     from nilearn import datasets
 
     resolution = int(resolution)

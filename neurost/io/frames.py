@@ -1,10 +1,8 @@
 """Going through a run a block of frames at a time."""
 
-import numbers
-
 import numpy as np
 
-from .._utils.validation import describe
+from .._utils.validation import check_positive_int
 from ._reading import reading, sequential_proxy
 from ._sources import SurfaceSource, check_run, label_of, open_run
 
@@ -58,15 +56,7 @@ def iter_frames(img, chunk_size=32, *, hemi=None):
     >>> for frames, block in iter_frames("bold.nii.gz", 50):  # doctest: +SKIP
     ...     total += block.sum(axis=-1)
     """
-    if (
-        isinstance(chunk_size, bool)
-        or not isinstance(chunk_size, numbers.Integral)
-        or chunk_size < 1
-    ):
-        raise ValueError(
-            f"chunk_size must be a positive integer (frames per block); got "
-            f"{describe(chunk_size)}."
-        )
+    chunk_size = check_positive_int(chunk_size, "chunk_size", "frames per block")
     source = open_run(img, "img", hemi)
     label = source.label if isinstance(source, SurfaceSource) else label_of(img)
     check_run(source, "img", label)

@@ -7,7 +7,13 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.files import atomic_write
-from .._utils.validation import check_choice, check_index, check_path, describe
+from .._utils.validation import (
+    check_choice,
+    check_index,
+    check_path,
+    check_positive_int,
+    describe,
+)
 from ._reading import reading
 
 #: File endings accepted for HDF5 response files.
@@ -70,14 +76,8 @@ def load_responses(
     import h5py
 
     path = check_path(path, "path", suffixes=HDF5_SUFFIXES)
-    if chunk_rows is not None and (
-        isinstance(chunk_rows, bool)
-        or not isinstance(chunk_rows, numbers.Integral)
-        or chunk_rows < 1
-    ):
-        raise ValueError(
-            f"chunk_rows must be a positive integer; got {describe(chunk_rows)}."
-        )
+    if chunk_rows is not None:
+        chunk_rows = check_positive_int(chunk_rows, "chunk_rows", "rows per read")
     with reading(path, "path"):
         handle = h5py.File(path, "r")
     with handle:
