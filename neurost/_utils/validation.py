@@ -6,6 +6,7 @@ received, instead of a traceback from deep inside numpy or nibabel.
 """
 
 import difflib
+import math
 import numbers
 import os
 from pathlib import Path
@@ -80,6 +81,34 @@ def check_positive_int(value, name, meaning=""):
             f"{name} must be a positive integer{what}; got {describe(value)}."
         )
     return int(value)
+
+
+def check_t_r(t_r, name="t_r"):
+    """Return ``t_r`` as a float after checking it is a positive duration.
+
+    Parameters
+    ----------
+    t_r : float or None
+        Repetition time in seconds.
+    name : str, default="t_r"
+        The argument name used in error messages.
+
+    Returns
+    -------
+    float or None
+    """
+    if t_r is None:
+        return None
+    if (
+        isinstance(t_r, bool)
+        or not isinstance(t_r, numbers.Real)
+        or not math.isfinite(t_r)
+        or t_r <= 0
+    ):
+        raise ValueError(
+            f"{name} must be a positive, finite number of seconds; got {describe(t_r)}."
+        )
+    return float(t_r)
 
 
 def check_path(path, name, suffixes=None):

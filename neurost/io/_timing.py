@@ -1,45 +1,14 @@
 """Repetition time (TR): reading it from headers, checking it, storing it."""
 
 import math
-import numbers
 import warnings
 
 import numpy as np
-
-from .._utils.validation import describe
 
 # NIfTI time units and their length in seconds; "unknown" is read as seconds,
 # as FSL does, with a warning (nibabel gives new images a step of 1 without
 # unit). Other codes ("hz", "ppm", "rads") mean the fourth axis is not time.
 _NIFTI_SECONDS = {"sec": 1.0, "msec": 1e-3, "usec": 1e-6, "unknown": 1.0}
-
-
-def check_t_r(t_r, name="t_r"):
-    """Return ``t_r`` as a float after checking it is a positive duration.
-
-    Parameters
-    ----------
-    t_r : float or None
-        Repetition time in seconds.
-    name : str, default="t_r"
-        The argument name used in error messages.
-
-    Returns
-    -------
-    float or None
-    """
-    if t_r is None:
-        return None
-    if (
-        isinstance(t_r, bool)
-        or not isinstance(t_r, numbers.Real)
-        or not math.isfinite(t_r)
-        or t_r <= 0
-    ):
-        raise ValueError(
-            f"{name} must be a positive, finite number of seconds; got {describe(t_r)}."
-        )
-    return float(t_r)
 
 
 def header_t_r(img, quiet=False):

@@ -4,10 +4,10 @@ import os
 
 from nilearn.surface import PolyData, SurfaceImage
 
-from .._utils.validation import describe
+from .._utils.validation import check_t_r, describe
 from ._reading import open_image
 from ._sources import SurfaceSource, check_run, label_of, open_run
-from ._timing import agree_t_r, check_t_r, header_t_r, resolve_t_r, with_t_r
+from ._timing import agree_t_r, header_t_r, resolve_t_r, with_t_r
 from .surface import SurfaceData, SurfaceRun, hemisphere_items, resolve_mesh
 
 

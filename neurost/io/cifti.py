@@ -3,7 +3,8 @@
 import numpy as np
 
 from ._reading import check_intact, open_image, reading
-from ._timing import check_t_r, header_t_r, resolve_t_r
+from .._utils.validation import check_t_r
+from ._timing import header_t_r, resolve_t_r
 
 #: CIFTI brain structures that become surface hemispheres.
 CORTEX_STRUCTURES = {

@@ -5,9 +5,8 @@ from pathlib import Path
 
 from nilearn.surface import PolyData, PolyMesh, SurfaceImage
 
-from .._utils.validation import check_choice, describe
+from .._utils.validation import check_choice, check_t_r, describe
 from ..datasets.meshes import N_VERTICES, load_surface_mesh
-from ._timing import check_t_r
 
 #: Mesh attached to data recognised as a standard space by its vertex count:
 #: nilearn's default for fsaverage5, the HCP convention for fsLR32k.

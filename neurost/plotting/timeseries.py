@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .._utils.validation import check_choice, describe
+from .._utils.validation import check_choice, check_t_r, describe
 from ._save import save_figure
 from ._style import (
     LABEL_SIZE,
@@ -154,12 +154,7 @@ def _zscore(signals):
 def _time_axis(n_frames, t_r):
     if t_r is None:
         return np.arange(n_frames, dtype=float), "Frame"
-    is_number = isinstance(t_r, (int, float, np.number)) and not isinstance(t_r, bool)
-    if not (is_number and np.isfinite(t_r) and t_r > 0):
-        raise ValueError(
-            f"t_r must be a positive repetition time in seconds; got {describe(t_r)}."
-        )
-    return np.arange(n_frames) * float(t_r), "Time (s)"
+    return np.arange(n_frames) * check_t_r(t_r), "Time (s)"
 
 
 def _nice_length(value):

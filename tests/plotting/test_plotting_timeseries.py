@@ -64,7 +64,7 @@ def test_one_series_and_a_given_axes():
         ((np.full((5, 2), np.inf),), {}, ValueError, "no finite value"),
         ((np.array([[1.0, np.inf]]),), {}, ValueError, "infinite values"),
         ((np.zeros((5, 2)),), {"labels": ["a"]}, ValueError, "name each of the 2 ROIs"),
-        ((np.zeros((5, 2)),), {"t_r": 0}, ValueError, "positive repetition time"),
+        ((np.zeros((5, 2)),), {"t_r": 0}, ValueError, "t_r must be a positive, finite number of seconds"),
         ((np.zeros((5, 2)),), {"kind": "heatmap"}, ValueError, "kind='heatmap'"),
         ((["a", "b"],), {}, TypeError, "data must hold numbers"),
     ],
