@@ -3,6 +3,9 @@
 from .._utils.validation import check_choice
 from ._package_data import package_folder
 
+#: The hemispheres, in the order neurost stores and draws them.
+HEMISPHERES = ("left", "right")
+
 #: Number of vertices per hemisphere of each standard surface space.
 N_VERTICES = {"fsaverage5": 10242, "fsLR32k": 32492}
 

@@ -6,13 +6,11 @@ from pathlib import Path
 from nilearn.surface import PolyData, PolyMesh, SurfaceImage
 
 from .._utils.validation import check_choice, check_t_r, describe
-from ..datasets.meshes import N_VERTICES, load_surface_mesh
+from ..datasets.meshes import HEMISPHERES, N_VERTICES, load_surface_mesh
 
 #: Mesh attached to data recognised as a standard space by its vertex count:
 #: nilearn's default for fsaverage5, the HCP convention for fsLR32k.
 DEFAULT_MESH_KIND = {"fsaverage5": "pial", "fsLR32k": "midthickness"}
-
-HEMISPHERES = ("left", "right")
 
 
 class SurfaceRun(SurfaceImage):
