@@ -6,6 +6,7 @@ Concrete atlases are :class:`~neurost.atlases.VolumeAtlas` (a label volume),
 """
 
 import copy
+import warnings
 
 import numpy as np
 
@@ -327,9 +328,11 @@ class Atlas:
 
         Parameters
         ----------
-        img : nibabel image, str, os.PathLike or nilearn SurfaceImage
-            The data: a 3-D or 4-D volume, or a surface image, in the
-            atlas's space.
+        img : nibabel image, str, os.PathLike, nilearn SurfaceImage or pair
+            The data: a 3-D or 4-D volume, or surface data, in the atlas's
+            space. Files, and nibabel images other than volumes (GIfTI,
+            CIFTI-2), are read with :func:`neurost.io.load_bold`, which
+            checks them and records their repetition time.
         rois : optional
             The ROI selection (see :meth:`resolve_rois`).
         kind : {"voxels", "parcels"}, optional
@@ -340,7 +343,9 @@ class Atlas:
             Passed to the masker's ``fit_transform``.
         **masker_kwargs
             Passed to the masker (``standardize``, ``detrend``, ``t_r``,
-            ``high_pass``, ``smoothing_fwhm``...).
+            ``high_pass``, ``smoothing_fwhm``...). ``t_r`` defaults to the
+            repetition time of ``img`` (:func:`neurost.io.get_t_r`), unless
+            an in-memory image's header gives a time step without unit.
 
         Returns
         -------
@@ -349,12 +354,38 @@ class Atlas:
             (``len(atlas.roi_labels(rois))``) or of output ROIs; a 3-D
             volume or single-frame surface gives ``n_frames = 1``.
         """
+        from ..io import get_t_r
+
+        img = self.load_data(img)
         self.check_compatible(img, rois=rois, kind=kind)
+        if masker_kwargs.get("t_r") is None:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                t_r = get_t_r(img)
+            # A time step without unit (an in-memory image's default) is not
+            # taken as the repetition time; a file read here already warned.
+            if t_r is not None and not caught:
+                masker_kwargs["t_r"] = t_r
         masker = self._masker_for(img, rois, kind, masker_kwargs)
         signals = masker.fit_transform(
             img, confounds=confounds, sample_mask=sample_mask
         )
         return np.atleast_2d(signals)
+
+    def load_data(self, img):
+        """Read the data given to :meth:`extract` (a volume by default).
+
+        A path is read with :func:`neurost.io.load_bold` (checked for
+        damage, data left on disk, repetition time recorded); an image is
+        returned as is, to be checked by :meth:`check_compatible`.
+        """
+        import os
+
+        from ..io import load_bold
+
+        if isinstance(img, (str, os.PathLike)):
+            return load_bold(img)
+        return img
 
     def _masker_for(self, img, rois, kind, masker_kwargs):
         """The masker that :meth:`extract` fits on ``img``."""

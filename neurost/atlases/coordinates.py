@@ -61,7 +61,7 @@ class CoordinateAtlas(Atlas):
                 f"{describe(coords)}."
             )
         check_finite(coords, "coords")
-        radius = np.array(np.broadcast_to(np.asarray(radius, dtype=float), len(coords)))
+        radius = _check_radius(radius, len(coords))
         check_finite(radius, "radius")
         if (radius <= 0).any():
             raise ValueError(f"radius must be positive (mm); got {describe(radius)}.")
@@ -70,12 +70,6 @@ class CoordinateAtlas(Atlas):
             table, values, name=name, space=space, groupings=groupings,
             description=description, citation=citation,
         )
-        extra = np.setdiff1d(self._table["index"], values)
-        if len(extra):
-            raise ValueError(
-                f"table: indices {extra[:10].tolist()} have no coordinates; a "
-                f"coordinate atlas's indices are 1 to {len(coords)} (row + 1)."
-            )
         coords.setflags(write=False)
         radius.setflags(write=False)
         self.coords = coords
@@ -245,3 +239,19 @@ class CoordinateAtlas(Atlas):
         low, high = self.radius.min(), self.radius.max()
         radius = f"{low:g} mm" if low == high else f"{low:g} to {high:g} mm"
         return [("spheres", f"radius {radius}")]
+
+
+def _check_radius(radius, n_rois):
+    """Return the radius of each sphere (mm), refusing non-numeric values."""
+    values = np.asarray(radius)
+    if not (np.issubdtype(values.dtype, np.number) and values.dtype != bool):
+        raise TypeError(
+            f"radius must be a number or one number per ROI (mm); got "
+            f"{describe(radius)}."
+        )
+    if values.ndim > 1 or (values.ndim == 1 and len(values) not in (1, n_rois)):
+        raise ValueError(
+            f"radius must be a number or one number per ROI ({n_rois}); got "
+            f"{describe(radius)}."
+        )
+    return np.array(np.broadcast_to(values.astype(float), n_rois))

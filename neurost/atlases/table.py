@@ -7,6 +7,7 @@ unique string), sorted by ``index``, and optionally ``hemisphere``
 per-ROI column. The background (label 0) has no row.
 """
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -45,8 +46,9 @@ def make_label_table(spec, values, argument):
         columns are kept). A mapping ``{value: name}``. A sequence of names
         for the sorted ``values``; one extra leading entry is taken as the
         background's name and dropped (nilearn's atlases list
-        ``"Background"`` first). Rows with an index <= 0 are background and
-        dropped.
+        ``"Background"`` first). A :class:`pandas.Series` of names is read
+        as ``{index: name}``, like a mapping. Rows with an index <= 0 are
+        background and dropped.
     values : array-like of int
         The distinct positive labels present in the atlas.
     argument : str
@@ -60,8 +62,9 @@ def make_label_table(spec, values, argument):
     Raises
     ------
     ValueError
-        If names are missing or duplicated, indices repeat, or the atlas
-        holds labels that the table does not name.
+        If names are missing or duplicated, indices repeat, the atlas
+        holds labels that the table does not name, or the table names
+        labels that the atlas does not hold.
     """
     values = np.unique(np.asarray(values, dtype=np.int64))
     if spec is None:
@@ -74,9 +77,13 @@ def make_label_table(spec, values, argument):
                 f"'name'; missing {missing} (columns: {list(spec.columns)})."
             )
         table = spec.reset_index(drop=True)
-    elif isinstance(spec, Mapping):
-        table = pd.DataFrame({"index": list(spec), "name": list(spec.values())})
-    elif isinstance(spec, (list, tuple, np.ndarray, pd.Series)):
+    elif isinstance(spec, (Mapping, pd.Series)):
+        # A Series of names is keyed by its index, like a dict, never by position.
+        items = list(spec.items())
+        table = pd.DataFrame(
+            {"index": [key for key, _ in items], "name": [name for _, name in items]}
+        )
+    elif isinstance(spec, (list, tuple, np.ndarray)):
         names = list(spec)
         if len(names) == len(values) + 1:
             names = names[1:]
@@ -127,7 +134,57 @@ def _validated(table, values, argument):
             f"{_preview(unnamed)}. Add them to the table, or set those voxels "
             "or vertices to 0 (background)."
         )
+    absent = np.setdiff1d(table["index"].to_numpy(), values)
+    if len(absent):
+        raise ValueError(
+            f"{argument}: the table names labels that the atlas does not hold: "
+            f"{_preview(absent)}. Remove those rows, or check that the table "
+            "belongs to this label image."
+        )
     return table.astype({"name": str})
+
+
+def drop_absent_rows(table, values, argument):
+    """Drop, with a warning, the rows of a look-up table absent from the atlas.
+
+    nilearn's atlas fetchers return a look-up table that can list more
+    labels than their image holds (e.g. regions lost in resampling); those
+    rows are dropped rather than refused.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table with an ``index`` column (other specifications are returned
+        unchanged).
+    values : array-like of int
+        The labels present in the atlas image.
+    argument : str
+        The name used in the warning.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows whose index is background (<= 0) or present in ``values``.
+    """
+    if not isinstance(table, pd.DataFrame) or "index" not in table:
+        return table
+    index = pd.to_numeric(table["index"], errors="coerce")
+    absent = (index > 0) & ~index.isin(np.asarray(values))
+    if absent.any():
+        dropped = table.loc[absent]
+        names = dropped["name"] if "name" in dropped else dropped["index"]
+        described = ", ".join(
+            f"{int(i)} ({n})" for i, n in zip(dropped["index"][:10], names[:10])
+        )
+        more = f" and {int(absent.sum()) - 10} more" if absent.sum() > 10 else ""
+        warnings.warn(
+            f"{argument}: dropped {int(absent.sum())} look-up-table rows whose "
+            f"labels the image does not hold: {described}{more}.",
+            UserWarning,
+            stacklevel=3,
+        )
+        table = table.loc[~absent]
+    return table
 
 
 def groupings_from_table(table):

@@ -66,6 +66,14 @@ class VolumeAtlas(Atlas):
         if affine.shape != (4, 4):
             raise ValueError(f"affine must be a 4 x 4 matrix; got {describe(affine)}.")
         check_finite(affine, "affine")
+        if abs(np.linalg.det(affine[:3, :3])) < 1e-12 or not np.allclose(
+            affine[3], [0, 0, 0, 1]
+        ):
+            raise ValueError(
+                "affine must map voxels to mm invertibly: a 4 x 4 matrix with "
+                "an invertible 3 x 3 block (non-zero voxel sizes) and last row "
+                f"[0, 0, 0, 1]; got {affine.tolist()}."
+            )
         affine.setflags(write=False)
         super().__init__(
             table, np.unique(labels[labels > 0]), name=name, space=space,

@@ -101,7 +101,7 @@ def test_from_coordinates_builds_spheres():
         Atlas.from_coordinates([[0, 0, 0]], radius=0)
     with pytest.raises(ValueError, match=r"coords must have shape \(n_rois, 3\)"):
         Atlas.from_coordinates([0, 0, 0], radius=5)
-    with pytest.raises(ValueError, match="indices \\[3\\] have no coordinates"):
+    with pytest.raises(ValueError, match="names labels that the atlas does not hold: 3"):
         Atlas.from_coordinates([[0, 0, 0]], 5, names={1: "a", 3: "c"})
 
 
