@@ -96,10 +96,18 @@ def open_run(img, name, hemi=None):
         _refuse_hemi(hemi, "a CIFTI-2 file, which holds both hemispheres")
         check_intact(image.dataobj, name)
         readers = cortex_readers(image, name, label)
+        # One row of scalars is a single map, (n_vertices,) like a GIfTI map.
+        single_map = image.shape[0] == 1 and isinstance(
+            image.header.get_axis(0), nibabel.cifti2.ScalarAxis
+        )
         return SurfaceSource(
-            {h: readers[h][1] for h in HEMISPHERES if h in readers},
+            {
+                h: _first_column(readers[h][1]) if single_map else readers[h][1]
+                for h in HEMISPHERES
+                if h in readers
+            },
             {h: readers[h][0] for h in HEMISPHERES if h in readers},
-            image.shape[0],
+            None if single_map else image.shape[0],
             header_t_r(image),
             label,
         )
@@ -301,3 +309,8 @@ def _refuse_hemi(hemi, what):
             f"hemi={hemi!r} applies only to a single GIfTI or MGH surface "
             f"file; got {what}."
         )
+
+
+def _first_column(read):
+    """Wrap a reader of (n_vertices, n_frames) blocks to return (n_vertices,)."""
+    return lambda frames: read(frames)[:, 0]

