@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from matplotlib.backend_bases import FigureCanvasBase
+
 from .._utils.files import atomic_write
 from .._utils.validation import describe
 
@@ -45,13 +47,34 @@ def save_figure(fig, output_file, *, dpi=DEFAULT_DPI):
     FileNotFoundError
         If its folder does not exist.
     """
+    written = []
+    for target in figure_files(output_file):
+        with atomic_write(target, overwrite=True) as temporary:
+            fig.savefig(
+                temporary, format=target.suffix[1:], dpi=dpi, bbox_inches="tight"
+            )
+        written.append(target)
+    return written
+
+
+def figure_files(output_file):
+    """Check ``output_file`` and return the files :func:`save_figure` writes.
+
+    Figure functions call it before drawing, so that a bad ``output_file``
+    is reported before any slow rendering.
+
+    Returns
+    -------
+    list of pathlib.Path
+        PNG, PDF, then the format named by the suffix if it is another.
+    """
     if not isinstance(output_file, (str, os.PathLike)):
         raise TypeError(
             f"output_file must be a path (str or os.PathLike); got "
             f"{describe(output_file)}."
         )
     path = Path(output_file).expanduser()
-    supported = fig.canvas.get_supported_filetypes()
+    supported = FigureCanvasBase.get_supported_filetypes()
     suffix = path.suffix.lower().lstrip(".")
     if suffix and suffix not in supported:
         raise ValueError(
@@ -69,10 +92,4 @@ def save_figure(fig, output_file, *, dpi=DEFAULT_DPI):
     formats = list(ALWAYS_WRITTEN)
     if suffix and suffix not in formats:
         formats.append(suffix)
-    written = []
-    for fmt in formats:
-        target = stem.with_name(f"{stem.name}.{fmt}")
-        with atomic_write(target, overwrite=True) as temporary:
-            fig.savefig(temporary, format=fmt, dpi=dpi, bbox_inches="tight")
-        written.append(target)
-    return written
+    return [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]

@@ -26,7 +26,7 @@ from ._cortex_render import (
     panel_grid,
     render_3d,
 )
-from ._save import save_figure
+from ._save import figure_files, save_figure
 from ._style import LABEL_SIZE, color_range, default_cmap, qualitative_colors
 
 DEFAULT_VIEWS = ("lateral", "medial")
@@ -160,6 +160,8 @@ def plot_on_cortex(
     TypeError
         For values that are not numbers, or an unsupported atlas_or_mesh.
     """
+    if output_file is not None:
+        figure_files(output_file)
     if threshold is not None:
         _check_positive(threshold, "threshold", "in the units of values", zero=True)
     target = resolve_target(atlas_or_mesh, values)
@@ -236,6 +238,8 @@ def plot_atlas_on_cortex(
     axes : numpy.ndarray of matplotlib.axes.Axes, shape (n_views, n_hemispheres)
         The panels; the legend, if any, is ``figure.legends[0]``.
     """
+    if output_file is not None:
+        figure_files(output_file)
     if not isinstance(atlas, Atlas):
         raise TypeError(
             f"atlas must be a surface atlas of neurost.atlases (load_atlas, "

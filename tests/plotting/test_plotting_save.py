@@ -1,6 +1,7 @@
 """save_figure: PNG and PDF always, the named format too, written atomically."""
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from neurost.plotting import save_figure
@@ -39,3 +40,17 @@ def test_bad_output_files_are_refused(figure, tmp_path):
         save_figure(figure, tmp_path / "missing" / "fig.png")
     with pytest.raises(TypeError, match="output_file must be a path"):
         save_figure(figure, 3)
+
+
+def test_cortex_figures_check_output_file_before_drawing(tmp_path, monkeypatch):
+    from neurost.plotting import cortex
+
+    def never(*args, **kwargs):
+        raise AssertionError("drew before checking output_file")
+
+    monkeypatch.setattr(cortex, "_draw", never)
+    values = {"left": np.zeros(10242), "right": np.zeros(10242)}
+    with pytest.raises(FileNotFoundError, match="output_file: the folder"):
+        cortex.plot_on_cortex(values, output_file=tmp_path / "missing" / "map")
+    with pytest.raises(ValueError, match="not an image format"):
+        cortex.plot_on_cortex(values, output_file=tmp_path / "map.docx")
