@@ -5,6 +5,7 @@ Concrete atlases are :class:`~neurost.atlases.VolumeAtlas` (a label volume),
 :class:`~neurost.atlases.CoordinateAtlas` (spheres around MNI coordinates).
 """
 
+import abc
 import copy
 import warnings
 
@@ -17,7 +18,7 @@ from .table import groupings_from_table, make_label_table
 MASKER_KINDS = ("voxels", "parcels")
 
 
-class Atlas:
+class Atlas(abc.ABC):
     """An atlas: ROIs with a label table, a space and ROI groupings.
 
     Not instantiated directly: build one with :func:`neurost.atlases.load_atlas`,
@@ -393,9 +394,9 @@ class Atlas:
 
     # -- display ----------------------------------------------------------
 
+    @abc.abstractmethod
     def _geometry_lines(self):
         """``(label, text)`` pairs describing the atlas's geometry."""
-        raise NotImplementedError
 
     def __repr__(self):
         names = self.roi_names
