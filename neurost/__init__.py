@@ -16,11 +16,16 @@ _SUBPACKAGES = frozenset(
         "atlases",
         "cli",
         "datasets",
+        "decoding",
+        "encoding",
         "features",
         "io",
         "metrics",
+        "models",
         "plotting",
         "reporting",
+        "tablet",
+        "tokenize",
     }
 )
 

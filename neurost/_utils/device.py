@@ -1,0 +1,53 @@
+"""Choosing the torch device a computation runs on."""
+
+from .validation import describe
+
+
+def resolve_device(device):
+    """Return the :class:`torch.device` named by ``device``.
+
+    Parameters
+    ----------
+    device : {"auto", "cpu", "cuda"} or str or torch.device
+        ``"auto"`` picks CUDA when a GPU is available, else the CPU;
+        ``"cuda:1"``-style names pick one GPU.
+
+    Returns
+    -------
+    torch.device
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is not a device name, or names CUDA on a machine
+        without a GPU.
+    """
+    import torch
+
+    if isinstance(device, torch.device):
+        resolved = device
+    elif isinstance(device, str):
+        if device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            resolved = torch.device(device)
+        except RuntimeError:
+            raise ValueError(
+                f"device must be 'auto', 'cpu', 'cuda', 'cuda:<index>' or a "
+                f"torch.device; got {describe(device)}."
+            ) from None
+    else:
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:<index>' or a "
+            f"torch.device; got {describe(device)}."
+        )
+    if resolved.type not in ("cpu", "cuda"):
+        raise ValueError(
+            f"device must be a CPU or CUDA device; got {describe(device)}."
+        )
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} asks for a GPU, but CUDA is not available on "
+            "this machine; use device='auto' or 'cpu'."
+        )
+    return resolved
