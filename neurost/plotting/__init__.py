@@ -1,4 +1,4 @@
-"""Publication-ready figures: cortex maps, ROI time series, matrices.
+"""Publication-ready figures: cortex maps, attention maps, time series, matrices.
 
 Every function returns the matplotlib objects (figure and axes) so that
 they can be adjusted, and saves PNG and PDF files when given
@@ -15,11 +15,13 @@ they can be adjusted, and saves PNG and PDF files when given
 """
 
 from ._save import save_figure
+from .attention import plot_attention_on_image
 from .cortex import plot_atlas_on_cortex, plot_on_cortex, vertex_values
 from .matrices import plot_matrix
 from .timeseries import plot_timeseries
 
 __all__ = [
+    "plot_attention_on_image",
     "plot_atlas_on_cortex",
     "plot_matrix",
     "plot_on_cortex",
