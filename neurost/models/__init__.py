@@ -1,0 +1,22 @@
+"""Torch modules of neurost (no I/O, no NumPy, no scikit-learn).
+
+- :class:`RoutingTransformer`: learned ROI queries cross-attend over a
+  backbone's patch grid and a per-target linear readout predicts vertex or
+  voxel responses (attention routing).
+- :class:`BrainLatentTransformer`: transformer over runs of fMRI latent
+  tokens (TABLeT), with grouped-query attention, rotary frame positions and
+  learned spatial embeddings.
+- :class:`MaskedTokenModel` and :func:`masked_l1_loss`: tube-masked token
+  reconstruction for pre-training the latent transformer.
+"""
+
+from neurost.models.latent_transformer import BrainLatentTransformer
+from neurost.models.masked import MaskedTokenModel, masked_l1_loss
+from neurost.models.routing import RoutingTransformer
+
+__all__ = [
+    "BrainLatentTransformer",
+    "MaskedTokenModel",
+    "RoutingTransformer",
+    "masked_l1_loss",
+]
