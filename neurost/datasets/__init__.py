@@ -11,6 +11,7 @@ version, files, original source and citation)::
     stimuli = load_natural_images()        # 8 uint8 RGB photographs
 """
 
+from .cohort import LABEL_NETWORKS, NETWORKS, TRAIT_NETWORK, make_cohort
 from .images import NATURAL_IMAGES, load_natural_images
 from .meshes import MESH_KINDS, N_VERTICES, load_surface_mesh
 from .nitime_runs import (
@@ -18,14 +19,20 @@ from .nitime_runs import (
     load_nitime_resting_state,
     load_nitime_runs,
 )
+from .routing import LOCATION_FIELDS, OBJECT_CROPS, make_routing_dataset
 from .surfaces import load_fsaverage5, load_fslr32k
 from .templates import load_mni152
 from .video import load_sample_video
 
 __all__ = [
+    "LABEL_NETWORKS",
+    "LOCATION_FIELDS",
     "MESH_KINDS",
     "NATURAL_IMAGES",
+    "NETWORKS",
     "N_VERTICES",
+    "OBJECT_CROPS",
+    "TRAIT_NETWORK",
     "load_fsaverage5",
     "load_fslr32k",
     "load_mni152",
@@ -35,4 +42,6 @@ __all__ = [
     "load_nitime_runs",
     "load_sample_video",
     "load_surface_mesh",
+    "make_cohort",
+    "make_routing_dataset",
 ]
