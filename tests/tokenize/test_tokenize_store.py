@@ -1,0 +1,124 @@
+"""TokenStore: writing, reading, resuming, refusing other settings."""
+
+import h5py
+import nibabel
+import numpy as np
+import pytest
+import torch
+
+from neurost.tokenize import ImageAutoencoder, SliceTokenizer, TokenStore
+
+AFFINE_2MM = np.diag([2.0, 2.0, 2.0, 1.0])
+
+
+def _first_channel(module, images):
+    return images[:, :1]
+
+
+def _three_channels(module, latents):
+    return latents.expand(-1, 3, -1, -1)
+
+
+def tokenizer(scaling="signed", module=None):
+    autoencoder = ImageAutoencoder(
+        module or torch.nn.Identity(), _first_channel, _three_channels, 1, 1,
+        "identity", "cpu",
+    )
+    return SliceTokenizer(autoencoder, grid_size=8, token_size=4, scaling=scaling).fit()
+
+
+def run_image(n_frames, seed=0):
+    data = np.random.default_rng(seed).normal(size=(8, 8, 8, n_frames)) + 10
+    image = nibabel.Nifti1Image(data.astype(np.float32), AFFINE_2MM)
+    image.header["pixdim"][4] = 2.0
+    return image
+
+
+def test_add_and_read(tmp_path):
+    path = tmp_path / "tokens.h5"
+    tok = tokenizer()
+    runs = {"a": run_image(5), "b": run_image(3, seed=1)}
+    store = TokenStore(path).tokenize(runs, tok)
+    assert store.keys() == ["a", "b"] and len(store) == 2 and "a" in store
+    assert "c" not in store and list(store) == ["a", "b"]
+    assert store.n_frames("a") == 5
+    expected = tok.transform(runs["a"])
+    np.testing.assert_array_equal(store["a"], expected)
+    np.testing.assert_array_equal(store.read("a", 1, 4), expected[1:4])
+    with h5py.File(path) as file:
+        assert file["runs/a"].chunks == (1, 8, 192)
+    settings = store.settings()
+    assert settings["axes"] == [0, 1, 2] and settings["scaling"] == "signed"
+    assert settings["autoencoder_fingerprint"] == tok.autoencoder_.fingerprint
+    with pytest.raises(KeyError, match="no run 'c'"):
+        store.read("c")
+
+
+def test_interrupted_tokenization_resumes(tmp_path, monkeypatch):
+    image = run_image(40)
+    tok = tokenizer()
+    original = SliceTokenizer.transform_blocks
+    starts = []
+
+    def interrupted(self, run, start=0):
+        starts.append(start)
+        for index, item in enumerate(original(self, run, start)):
+            if index == 1:
+                raise RuntimeError("interrupted")
+            yield item
+
+    monkeypatch.setattr(SliceTokenizer, "transform_blocks", interrupted)
+    store = TokenStore(tmp_path / "tokens.h5")
+    with pytest.raises(RuntimeError, match="interrupted"):
+        store.add("run", image, tok)
+    assert "run" not in store
+    with pytest.raises(KeyError, match="incomplete .16 of 40 frames"):
+        store.read("run")
+
+    def recording(self, run, start=0):
+        starts.append(start)
+        yield from original(self, run, start)
+
+    monkeypatch.setattr(SliceTokenizer, "transform_blocks", recording)
+    store.add("run", image, tok)
+    assert starts == [0, 16]
+    store.add("run", image, tok)  # complete: nothing is tokenized again
+    assert starts == [0, 16]
+    whole = TokenStore(tmp_path / "whole.h5").add("run", image, tok)
+    np.testing.assert_array_equal(store["run"], whole["run"])
+
+
+def test_other_settings_are_refused(tmp_path):
+    path = tmp_path / "tokens.h5"
+    store = TokenStore(path).add("a", run_image(2), tokenizer("signed"))
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="scaling: store has 'signed', tokenizer has 'tablet'"):
+        store.add("b", run_image(2), tokenizer("tablet"))
+    with pytest.raises(ValueError, match="autoencoder_fingerprint"):
+        store.add("b", run_image(2), tokenizer(module=torch.nn.Linear(1, 1)))
+    assert path.read_bytes() == before
+    with pytest.raises(ValueError, match="key 'a' holds tokens of shape"):
+        store.add("a", run_image(3), tokenizer())
+
+
+def test_foreign_files_are_left_untouched(tmp_path):
+    path = tmp_path / "notes.h5"
+    path.write_text("my notes")
+    with pytest.raises(ValueError, match="not a neurost token store"):
+        TokenStore(path)
+    assert path.read_text() == "my notes"
+    with h5py.File(tmp_path / "other.h5", "w") as file:
+        file["x"] = np.arange(3)
+    with pytest.raises(ValueError, match="not a neurost token store"):
+        TokenStore(tmp_path / "other.h5")
+
+
+def test_bad_keys_and_arguments(tmp_path):
+    store = TokenStore(tmp_path / "tokens.h5")
+    assert store.keys() == [] and len(store) == 0
+    with pytest.raises(ValueError, match="key must be"):
+        store.add("a/b", run_image(2), tokenizer())
+    with pytest.raises(TypeError, match="runs must be a dict"):
+        store.tokenize([run_image(2)], tokenizer())
+    with pytest.raises(ValueError, match="directory"):
+        TokenStore(tmp_path)
