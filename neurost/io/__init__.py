@@ -9,6 +9,9 @@
   safely write, large (n_samples, n_targets) matrices in HDF5.
 - :func:`load_events` reads and validates BIDS ``events.tsv`` files.
 - :func:`load_cifti_subcortical` returns the voxels of a CIFTI-2 file.
+- :func:`load_video` reads a video (array, images, GIF or video file) with
+  its frame rate; :func:`to_luminance`, :func:`resample_video` and
+  :func:`frames_per_tr` prepare it for motion features.
 
 Each name is imported from its module on first use, so that
 ``from neurost.io import load_responses`` does not import nilearn.
@@ -19,25 +22,35 @@ import importlib
 _MODULES = {
     "SurfaceData": "surface",
     "SurfaceRun": "surface",
+    "Video": "video",
+    "frames_per_tr": "video",
     "get_t_r": "bold",
     "iter_frames": "frames",
     "load_bold": "bold",
     "load_cifti_subcortical": "cifti",
     "load_events": "events",
     "load_responses": "responses",
+    "load_video": "video",
+    "resample_video": "video",
     "save_responses": "responses",
+    "to_luminance": "video",
 }
 
 __all__ = [
     "SurfaceData",
     "SurfaceRun",
+    "Video",
+    "frames_per_tr",
     "get_t_r",
     "iter_frames",
     "load_bold",
     "load_cifti_subcortical",
     "load_events",
     "load_responses",
+    "load_video",
+    "resample_video",
     "save_responses",
+    "to_luminance",
 ]
 
 
