@@ -12,6 +12,7 @@ they can be adjusted, and saves PNG and PDF files when given
     fig, axes = plot_on_cortex(scores, mmp, colorbar_label="Pearson r")
     fig, ax = plot_timeseries(signals, t_r=2.0, labels=names, units="% signal change")
     fig, ax = plot_matrix(np.corrcoef(signals.T), names, colorbar_label="Pearson r")
+    fig, axes = plot_volume_slices([volume, reconstruction], ["original", "tokens"])
 """
 
 from ._save import save_figure
@@ -19,6 +20,7 @@ from .attention import plot_attention_on_image
 from .cortex import plot_atlas_on_cortex, plot_on_cortex, vertex_values
 from .matrices import plot_matrix
 from .timeseries import plot_timeseries
+from .volumes import plot_volume_slices
 
 __all__ = [
     "plot_attention_on_image",
@@ -26,6 +28,7 @@ __all__ = [
     "plot_matrix",
     "plot_on_cortex",
     "plot_timeseries",
+    "plot_volume_slices",
     "save_figure",
     "vertex_values",
 ]
