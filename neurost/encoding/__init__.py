@@ -2,8 +2,12 @@
 
 - :class:`RidgeEncoder` — ridge (or banded ridge) per target through
   himalaya, the linear baseline.
+- :class:`VideoEncoder` — banded ridge from video feature spaces (motion
+  energy, optical flow, backbone features) through :class:`~neurost.features.Delayer`,
+  with the variance explained by each space (split scores).
 """
 
 from .ridge import RidgeEncoder
+from .video import VideoEncoder
 
-__all__ = ["RidgeEncoder"]
+__all__ = ["RidgeEncoder", "VideoEncoder"]
