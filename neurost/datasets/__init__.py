@@ -14,6 +14,7 @@ version, files, original source and citation)::
 from .cohort import LABEL_NETWORKS, NETWORKS, TRAIT_NETWORK, make_cohort
 from .images import NATURAL_IMAGES, load_natural_images
 from .meshes import MESH_KINDS, N_VERTICES, load_surface_mesh
+from .motion import MOTIONS, make_motion_dataset
 from .nitime_runs import (
     load_nitime_event_related,
     load_nitime_resting_state,
@@ -28,6 +29,7 @@ __all__ = [
     "LABEL_NETWORKS",
     "LOCATION_FIELDS",
     "MESH_KINDS",
+    "MOTIONS",
     "NATURAL_IMAGES",
     "NETWORKS",
     "N_VERTICES",
@@ -43,5 +45,6 @@ __all__ = [
     "load_sample_video",
     "load_surface_mesh",
     "make_cohort",
+    "make_motion_dataset",
     "make_routing_dataset",
 ]

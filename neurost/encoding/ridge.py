@@ -7,9 +7,9 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._utils.validation import check_choice, describe
-from ..metrics import correlation_score
 from ._grids import check_grid, check_responses
 from ._himalaya import himalaya_backend
+from ._scores import mean_correlation
 
 #: Ridge penalties tried by default: 10^-2 ... 10^7.
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 7, 19))
@@ -208,6 +208,4 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Per-target scores: ``neurost.metrics.correlation_score(y,
         encoder.predict(X))``.
         """
-        scores = correlation_score(y, self.predict(X))
-        scores = np.where(self.varying_targets_, scores, np.nan)
-        return float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan")
+        return mean_correlation(y, self.predict(X), self.varying_targets_)

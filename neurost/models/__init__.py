@@ -8,14 +8,18 @@
   learned spatial embeddings.
 - :class:`MaskedTokenModel` and :func:`masked_l1_loss`: tube-masked token
   reconstruction for pre-training the latent transformer.
+- :class:`FlowCodebookNet`: an fMRI window -> per-cell probabilities over a
+  codebook of optical-flow vectors.
 """
 
+from neurost.models.flow_decoder import FlowCodebookNet
 from neurost.models.latent_transformer import BrainLatentTransformer
 from neurost.models.masked import MaskedTokenModel, masked_l1_loss
 from neurost.models.routing import RoutingTransformer
 
 __all__ = [
     "BrainLatentTransformer",
+    "FlowCodebookNet",
     "MaskedTokenModel",
     "RoutingTransformer",
     "masked_l1_loss",

@@ -1,0 +1,583 @@
+"""FlowDecoder: optical-flow fields decoded from windows of fMRI TRs."""
+
+import numbers
+
+import numpy as np
+import scipy.sparse
+import torch
+from himalaya.kernel_ridge import KernelRidgeCV
+from himalaya.ridge import RidgeCV
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.cluster import KMeans
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .._utils.training import fit_module, predict_module, seeded, torch_seed
+from .._utils.validation import check_choice, check_finite, check_positive_int, describe
+from ..metrics.flow import endpoint_error
+from ..models.flow_decoder import FlowCodebookNet
+from .windows import EDGES, check_window, make_windows
+
+MODES = ("codebook", "regression")
+
+# k-means is fitted on at most this many flow vectors (drawn at random); all
+# vectors are then labelled with their nearest entry.
+MAX_KMEANS_VECTORS = 200_000
+
+DEFAULT_ALPHAS = np.logspace(-2, 5, 15)
+
+FLOW_LAYOUT = "(n_samples, frames_per_tr, grid_h, grid_w, 2)"
+
+
+class FlowDecoder(RegressorMixin, BaseEstimator):
+    """Decode optical-flow fields from windows of fMRI TRs.
+
+    Parameters
+    ----------
+    mode : {"codebook", "regression"}, default="codebook"
+        ``"codebook"``: a k-means codebook of the training flow vectors and
+        a :class:`neurost.models.FlowCodebookNet` that classifies each cell
+        of each frame pair into a codebook entry (cross-entropy); the
+        decoded flow is the probability-weighted sum of the entries.
+        ``"regression"``: a ridge baseline from the flattened window to the
+        flattened flow field, with one alpha per flow value chosen by
+        5-fold cross-validation among ``alphas`` (himalaya's ``RidgeCV``,
+        or its equivalent ``KernelRidgeCV`` with a linear kernel when there
+        are fewer samples than window features).
+    window : tuple of int (start, stop), default=(-2, 2)
+        TR offsets of the window around each decoded TR (both included);
+        see :func:`neurost.decoding.make_windows`.
+    edges : {"drop", "pad"}, default="drop"
+        What to do with TRs whose window leaves the run (2-D ``X`` only).
+    n_codes : int, default=40
+        Codebook entries (codebook mode).
+    hidden, n_blocks : int, default=256, 3
+        Width and number of residual blocks of the network.
+    dropout : float, default=0.3
+    alphas : array-like of shape (n_alphas,), default=None
+        Ridge penalties tried (regression mode); None tries
+        ``np.logspace(-2, 5, 15)``.
+    max_epochs, batch_size : int, default=60, 32
+    lr, weight_decay : float, default=1e-3, 1e-2
+        AdamW's learning rate and weight decay.
+    validation_fraction : float, default=0.15
+        Fraction of the training samples held out for early stopping on the
+        validation end-point error. They are the last samples, one
+        contiguous block, because neighbouring windows share TRs. 0 trains
+        ``max_epochs`` on all samples.
+    patience : int, default=8
+        Epochs without improvement of the validation EPE before stopping.
+    device : str, default="auto"
+        Torch device; ``"auto"`` picks CUDA when present.
+    verbose : int, default=0
+    random_state : int, RandomState or None, default=None
+        Seeds k-means, the weights, the batch order and dropout.
+
+    Attributes
+    ----------
+    window_ : tuple of int (start, stop)
+    n_features_in_ : int
+        Voxels per TR.
+    frames_per_tr_, grid_ : int, tuple of int
+        The layout of the flow fields.
+    mean_, scale_ : numpy.ndarray of shape (n_voxels,)
+        Per-voxel mean and standard deviation of the training fMRI (voxels
+        with zero variance get a scale of 1).
+    image_channels_ : int
+        Channels of the image features (0 without them).
+    codebook_ : numpy.ndarray of shape (n_codes, 2)
+        Codebook mode: the flow vector of each entry.
+    model_ : FlowCodebookNet
+        Codebook mode: the trained network (on the CPU).
+    history_ : list of dict
+        Codebook mode: per-epoch ``train_loss``, ``valid_loss`` and
+        ``valid_score`` (minus the validation EPE).
+    ridge_ : himalaya.ridge.RidgeCV or himalaya.kernel_ridge.KernelRidgeCV
+        Regression mode: the fitted ridge.
+
+    Notes
+    -----
+    **Inputs.** ``X`` is either fMRI of shape (n_trs, n_voxels) (or a list
+    of runs), from which windows are made with ``window`` and ``edges``, or
+    windows already made, of shape (n_samples, n_window, n_voxels). The
+    flows ``Y`` have the layout of :class:`neurost.features.OpticalFlow`,
+    (n, frames_per_tr, grid_h, grid_w, 2): for 2-D ``X``, one field per TR
+    of ``X`` (the windows' centres select the rows); for windows, one per
+    window. Voxels are standardised with the training mean and standard
+    deviation before windows are made, so zero padding is the mean.
+
+    **Image features** (optional) are a grid per row of ``Y``, shape
+    (n, feat_h, feat_w, n_channels) as given by
+    :class:`neurost.features.BackboneFeatures` for the clip's first frame;
+    they are average-pooled to the flow grid and standardised per channel.
+
+    **Score.** :meth:`score` returns minus the mean end-point error (EPE),
+    so that higher is better as scikit-learn expects.
+    """
+
+    def __init__(
+        self,
+        mode="codebook",
+        window=(-2, 2),
+        edges="drop",
+        n_codes=40,
+        hidden=256,
+        n_blocks=3,
+        dropout=0.3,
+        alphas=None,
+        max_epochs=60,
+        batch_size=32,
+        lr=1e-3,
+        weight_decay=1e-2,
+        validation_fraction=0.15,
+        patience=8,
+        device="auto",
+        verbose=0,
+        random_state=None,
+    ):
+        self.mode = mode
+        self.window = window
+        self.edges = edges
+        self.n_codes = n_codes
+        self.hidden = hidden
+        self.n_blocks = n_blocks
+        self.dropout = dropout
+        self.alphas = alphas
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = False
+        tags.non_deterministic = self.mode == "codebook"
+        return tags
+
+    def fit(self, X, Y, image_features=None):
+        """Fit the decoder.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_trs, n_voxels) or \
+(n_samples, n_window, n_voxels), or list of (n_trs, n_voxels) runs
+            fMRI responses or windows of them (see Notes).
+        Y : array-like of shape (n, frames_per_tr, grid_h, grid_w, 2)
+            Flow fields, one per TR of 2-D ``X`` (runs concatenated) or one
+            per window.
+        image_features : array-like of shape (n, feat_h, feat_w, n_channels), optional
+            Image features aligned with the rows of ``Y``.
+
+        Returns
+        -------
+        self : FlowDecoder
+        """
+        self._check_params()
+        self.window_ = check_window(self.window)
+        windows, rows, n_rows = self._windows(X, fitting=True)
+        Y = _check_flows(Y, "Y")
+        _check_count(Y, n_rows, "Y")
+        Y = Y[rows]
+        self.frames_per_tr_, *grid, _ = Y.shape[1:]
+        self.grid_ = tuple(grid)
+        images = self._image_map(image_features, rows, n_rows, fitting=True)
+        if self.mode == "regression":
+            self._fit_ridge(windows, Y, images)
+        else:
+            self._fit_codebook(windows, Y, images)
+        return self
+
+    def predict(self, X, image_features=None):
+        """Decode the flow of each window.
+
+        Parameters
+        ----------
+        X : array-like
+            As in :meth:`fit`; for 2-D ``X`` the rows of the output are the
+            centres kept by ``make_windows(X, window, edges)``.
+        image_features : array-like of shape (n, feat_h, feat_w, n_channels)
+            Required when fitted with image features.
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, frames_per_tr, grid_h, grid_w, 2), float32
+        """
+        check_is_fitted(self, "window_")
+        windows, rows, n_rows = self._windows(X, fitting=False)
+        images = self._image_map(image_features, rows, n_rows, fitting=False)
+        if self.mode == "regression":
+            design = _design(windows, images)
+            flat = np.asarray(self.ridge_.predict(design), dtype=np.float32)
+            return flat.reshape(len(windows), self.frames_per_tr_, *self.grid_, 2)
+        data = _Windows(windows, images)
+        logits = predict_module(self.model_, data, batch_size=self.batch_size, device=self.device)
+        self.model_.cpu()
+        with torch.no_grad():
+            return self.model_.flow_from_logits(logits).numpy()
+
+    def score(self, X, Y, image_features=None):
+        """Minus the mean end-point error of the decoded flow.
+
+        Parameters
+        ----------
+        X, image_features : array-like
+            As in :meth:`predict`.
+        Y : array-like of shape (n, frames_per_tr, grid_h, grid_w, 2)
+            True flows, aligned as in :meth:`fit`.
+
+        Returns
+        -------
+        float
+            ``-mean EPE`` over samples, frame pairs and cells (flow units);
+            0 is perfect.
+        """
+        check_is_fitted(self, "window_")
+        _, rows, n_rows = self._windows(X, fitting=False)
+        Y = _check_flows(Y, "Y")
+        _check_count(Y, n_rows, "Y")
+        return -endpoint_error(Y[rows], self.predict(X, image_features))
+
+    # -- fitting -----------------------------------------------------------
+
+    def _check_params(self):
+        check_choice(self.mode, "mode", MODES)
+        check_choice(self.edges, "edges", EDGES)
+        for name in ("n_codes", "hidden", "n_blocks", "max_epochs", "batch_size", "patience"):
+            check_positive_int(getattr(self, name), name)
+        for name, low, high in (("dropout", 0, 1), ("validation_fraction", 0, 1)):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, numbers.Real)
+                or not low <= value < high
+            ):
+                raise ValueError(f"{name} must be a number in [{low}, {high}); got {describe(value)}.")
+        for name in ("lr", "weight_decay"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+                raise ValueError(f"{name} must be a non-negative number; got {describe(value)}.")
+        self._alphas()
+
+    def _alphas(self):
+        if self.alphas is None:
+            return DEFAULT_ALPHAS
+        try:
+            alphas = np.asarray(self.alphas, dtype=float)
+        except (TypeError, ValueError):
+            alphas = None
+        if (
+            alphas is None
+            or alphas.ndim != 1
+            or not len(alphas)
+            or not np.all(np.isfinite(alphas) & (alphas > 0))
+        ):
+            raise ValueError(
+                "alphas must be a 1-D array of positive, finite ridge penalties; got "
+                f"{describe(self.alphas)}."
+            )
+        return alphas
+
+    def _windows(self, X, fitting):
+        """Return standardised windows, the rows of Y they decode, and how many rows Y needs."""
+        if scipy.sparse.issparse(X):
+            raise TypeError(
+                f"X must be a dense array: sparse input is not supported; got {describe(X)}."
+            )
+        is_runs = isinstance(X, (list, tuple))
+        if not is_runs:
+            X = np.asarray(X)
+            if not np.issubdtype(X.dtype, np.number) or np.iscomplexobj(X):
+                raise TypeError(f"X must hold real numbers; got {describe(X)}.")
+            if X.ndim not in (2, 3):
+                raise ValueError(
+                    "X must be fMRI of shape (n_trs, n_voxels) or windows of shape "
+                    f"(n_samples, n_window, n_voxels); got {describe(X)}."
+                )
+            if len(X) == 0:
+                raise ValueError(
+                    f"X has 0 sample(s) (shape={X.shape}) while a minimum of 1 is required."
+                )
+            if X.shape[-1] == 0:
+                raise ValueError(
+                    f"X has 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+                    "required: expected at least one voxel."
+                )
+        if not is_runs and X.ndim == 3:
+            n_window = self.window_[1] - self.window_[0] + 1
+            if X.shape[1] != n_window:
+                raise ValueError(
+                    f"X holds windows of {X.shape[1]} TRs but window={self.window_} "
+                    f"spans {n_window} TRs."
+                )
+            windows = self._standardise(check_finite(X, "X").astype(np.float64), fitting)
+            return windows.astype(np.float32), np.arange(len(X)), (len(X), "windows")
+        runs = X if is_runs else [X]
+        # make_windows checks ranks and voxel counts before anything else.
+        make_windows(runs, (0, 0), "pad")
+        runs = [
+            check_finite(np.asarray(run, dtype=np.float64), f"X[{i}]" if is_runs else "X")
+            for i, run in enumerate(runs)
+        ]
+        stacked = np.concatenate(runs)
+        self._standardise(stacked, fitting)
+        # Standardised before windowing, so that zero padding is each voxel's mean.
+        windows, rows = make_windows(
+            [self._standardise(run, False) for run in runs], self.window_, self.edges
+        )
+        return windows.astype(np.float32), rows, (len(stacked), "TRs")
+
+    def _standardise(self, array, fitting):
+        """Standardise the voxels (last axis) of ``array``, fitting the statistics if asked."""
+        flat = array.reshape(-1, array.shape[-1])
+        if not len(flat):
+            raise ValueError(f"X has no samples; got {describe(array)}.")
+        if fitting:
+            self.n_features_in_ = flat.shape[1]
+            self.mean_ = flat.mean(axis=0)
+            scale = flat.std(axis=0)
+            self.scale_ = np.where(scale > 0, scale, 1.0)
+        elif flat.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {flat.shape[1]} voxels but the decoder was fitted on "
+                f"{self.n_features_in_}."
+            )
+        return (array - self.mean_) / self.scale_
+
+    def _image_map(self, image_features, rows, n_rows, fitting):
+        """Pool image features to the flow grid: (n_samples, channels, gh, gw) or None."""
+        if image_features is None:
+            if not fitting and self.image_channels_:
+                raise ValueError(
+                    "image_features is required: the decoder was fitted with "
+                    f"{self.image_channels_}-channel image features."
+                )
+            if fitting:
+                self.image_channels_ = 0
+            return None
+        if not fitting and not self.image_channels_:
+            raise ValueError(
+                "image_features was given but the decoder was fitted without them."
+            )
+        features = np.asarray(image_features)
+        if features.ndim != 4 or not np.issubdtype(features.dtype, np.number):
+            raise ValueError(
+                "image_features must have shape (n, feat_h, feat_w, n_channels); got "
+                f"{describe(features)}."
+            )
+        _check_count(features, n_rows, "image_features")
+        check_finite(features, "image_features")
+        grid = torch.nn.functional.adaptive_avg_pool2d(
+            torch.from_numpy(features[rows].astype(np.float32)).permute(0, 3, 1, 2), self.grid_
+        ).numpy()
+        if fitting:
+            self.image_channels_ = grid.shape[1]
+            self.image_mean_ = grid.mean(axis=(0, 2, 3))
+            scale = grid.std(axis=(0, 2, 3))
+            self.image_scale_ = np.where(scale > 0, scale, 1.0)
+        elif grid.shape[1] != self.image_channels_:
+            raise ValueError(
+                f"image_features has {grid.shape[1]} channels but the decoder was "
+                f"fitted on {self.image_channels_}."
+            )
+        mean = self.image_mean_[:, None, None]
+        scale = self.image_scale_[:, None, None]
+        return ((grid - mean) / scale).astype(np.float32)
+
+    def _fit_ridge(self, windows, Y, images):
+        design = _design(windows, images)
+        if len(design) < design.shape[1]:
+            # the same solution, from the n_samples x n_samples kernel
+            self.ridge_ = KernelRidgeCV(
+                alphas=self._alphas(), kernel="linear", fit_intercept=True
+            )
+        else:
+            self.ridge_ = RidgeCV(alphas=self._alphas(), fit_intercept=True)
+        self.ridge_.fit(design, Y.reshape(len(Y), -1).astype(np.float64))
+
+    def _fit_codebook(self, windows, Y, images):
+        rng = check_random_state(self.random_state)
+        vectors = Y.reshape(-1, 2)
+        if self.n_codes > len(vectors):
+            raise ValueError(
+                f"n_codes={self.n_codes} is larger than the {len(vectors)} training "
+                "flow vectors; use fewer codebook entries or more data."
+            )
+        sample = vectors
+        if len(vectors) > MAX_KMEANS_VECTORS:
+            sample = vectors[rng.choice(len(vectors), MAX_KMEANS_VECTORS, replace=False)]
+        kmeans = KMeans(self.n_codes, n_init=3, random_state=rng.randint(2**31 - 1))
+        kmeans.fit(sample.astype(np.float64))
+        self.codebook_ = kmeans.cluster_centers_.astype(np.float32)
+        labels = kmeans.predict(vectors.astype(np.float64)).reshape(Y.shape[:-1])
+
+        n_valid = int(round(self.validation_fraction * len(windows)))
+        if self.validation_fraction > 0 and not 1 <= n_valid < len(windows):
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} of {len(windows)} "
+                "samples leaves no training or no validation sample; use another "
+                "fraction (0 for none) or more data."
+            )
+        train = slice(0, len(windows) - n_valid)
+        seed = torch_seed(rng)
+        with seeded(seed):
+            self.model_ = FlowCodebookNet(
+                windows.shape[1], windows.shape[2], grid=self.grid_,
+                frames_per_tr=self.frames_per_tr_, n_codes=self.n_codes,
+                hidden=self.hidden, n_blocks=self.n_blocks, dropout=self.dropout,
+                image_channels=self.image_channels_, codebook=torch.from_numpy(self.codebook_),
+            )
+        train_data = _Windows(windows[train], _rows(images, train), labels[train])
+        valid_data = score = None
+        if n_valid:
+            valid = slice(len(windows) - n_valid, None)
+            valid_data = _Windows(windows[valid], _rows(images, valid), labels[valid])
+            score = _NegativeEPE(self.codebook_, Y[valid])
+        self.history_ = fit_module(
+            self.model_, train_data, loss=torch.nn.CrossEntropyLoss(),
+            valid_data=valid_data, score=score, max_epochs=self.max_epochs,
+            batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
+            patience=self.patience, device=self.device, verbose=self.verbose, seed=seed,
+        )
+        self.model_.cpu().eval()
+
+
+class _Windows(torch.utils.data.Dataset):
+    """Items ``({"windows": w, "image": i}, labels)`` for the network."""
+
+    def __init__(self, windows, images=None, labels=None):
+        self.windows = torch.from_numpy(np.ascontiguousarray(windows))
+        self.images = None if images is None else torch.from_numpy(np.ascontiguousarray(images))
+        self.labels = None if labels is None else torch.from_numpy(labels.astype(np.int64))
+
+    def __len__(self):
+        return len(self.windows)
+
+    def __getitem__(self, i):
+        inputs = {"windows": self.windows[i]}
+        if self.images is not None:
+            inputs["image"] = self.images[i]
+        return inputs, (self.labels[i] if self.labels is not None else torch.zeros(()))
+
+
+class _NegativeEPE:
+    """Validation score: minus the mean EPE of the flow decoded from logits."""
+
+    def __init__(self, codebook, flows):
+        self.codebook = torch.from_numpy(codebook)
+        self.flows = torch.from_numpy(np.asarray(flows, dtype=np.float32))
+
+    def __call__(self, logits, targets):
+        probabilities = torch.softmax(logits.float().cpu(), dim=1)
+        flow = torch.einsum("bkfhw,kc->bfhwc", probabilities, self.codebook)
+        return -float(torch.linalg.vector_norm(flow - self.flows, dim=-1).mean())
+
+
+def _rows(images, rows):
+    return None if images is None else images[rows]
+
+
+def _design(windows, images):
+    design = windows.reshape(len(windows), -1)
+    if images is not None:
+        design = np.concatenate([design, images.reshape(len(images), -1)], axis=1)
+    return design.astype(np.float64)
+
+
+def _check_flows(Y, name):
+    if Y is None:
+        raise ValueError(
+            f"FlowDecoder requires y to be passed, but the target y is None; expected "
+            f"{name} of shape {FLOW_LAYOUT}."
+        )
+    Y = np.asarray(Y)
+    if not np.issubdtype(Y.dtype, np.number) or np.iscomplexobj(Y):
+        raise TypeError(f"{name} must hold real numbers; got {describe(Y)}.")
+    if Y.ndim != 5 or Y.shape[-1] != 2:
+        raise ValueError(
+            f"{name} must be flow fields of shape {FLOW_LAYOUT}, the layout of "
+            f"OpticalFlow with (dx, dy) last; got {describe(Y)}."
+        )
+    return check_finite(Y, name).astype(np.float32)
+
+
+def _check_count(array, n_rows, name):
+    expected, unit = n_rows
+    if len(array) != expected:
+        raise ValueError(
+            f"{name} has {len(array)} rows but X has {expected} {unit}; expected one "
+            f"row of {name} per {unit[:-1]} of X."
+        )
+
+
+def mean_flow_baseline(Y_train, n):
+    """Predict the mean training flow field for every sample (a no-brain baseline).
+
+    Parameters
+    ----------
+    Y_train : array-like of shape (n_train, frames_per_tr, grid_h, grid_w, 2)
+        Training flows.
+    n : int
+        Samples to predict.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, frames_per_tr, grid_h, grid_w, 2), float32
+        The mean of ``Y_train`` over samples, repeated.
+    """
+    Y_train = _check_flows(Y_train, "Y_train")
+    n = check_positive_int(n, "n", "samples to predict")
+    return np.repeat(Y_train.mean(axis=0, keepdims=True), n, axis=0)
+
+
+def shuffled_brain_baseline(decoder, X, Y, X_test, *, image_features=None,
+                            test_image_features=None, random_state=None):
+    """Decode with a copy of ``decoder`` trained on fMRI paired with the wrong flows.
+
+    The windows of ``X`` are permuted at random relative to the flows they
+    decode: the rows of ``Y`` that the windows select (their centres, for
+    2-D ``X``) are shuffled among themselves, and ``image_features``, which
+    describe the stimulus, are shuffled with them. Each window is still
+    real, contiguous fMRI, but no longer the response to its flow, so what
+    the shuffled decoder achieves comes from the distribution of flows (and
+    from the image features), not from the brain.
+
+    Parameters
+    ----------
+    decoder : FlowDecoder
+        Cloned, never modified.
+    X, Y, image_features : array-like
+        Training data, as in :meth:`FlowDecoder.fit`.
+    X_test, test_image_features : array-like
+        As in :meth:`FlowDecoder.predict`.
+    random_state : int, RandomState or None
+        Seeds the permutation.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_test, frames_per_tr, grid_h, grid_w, 2)
+        The shuffled decoder's predictions for ``X_test``.
+    """
+    decoder = clone(decoder)
+    if isinstance(X, (list, tuple)) or np.ndim(X) == 2:
+        runs = X if isinstance(X, (list, tuple)) else [X]
+        _, rows = make_windows(runs, check_window(decoder.window), decoder.edges)
+        n_rows = (sum(len(run) for run in runs), "TRs")
+    else:
+        rows, n_rows = np.arange(len(X)), (len(X), "windows")
+    Y = _check_flows(Y, "Y").copy()
+    _check_count(Y, n_rows, "Y")
+    order = rows[check_random_state(random_state).permutation(len(rows))]
+    Y[rows] = Y[order]
+    if image_features is not None:
+        image_features = np.array(image_features)
+        _check_count(image_features, n_rows, "image_features")
+        image_features[rows] = image_features[order]
+    decoder.fit(X, Y, image_features=image_features)
+    return decoder.predict(X_test, image_features=test_image_features)
