@@ -93,16 +93,24 @@ class ImageAutoencoder:
 
         Parameters
         ----------
-        images : torch.Tensor of shape (n, 3, H, W)
-            Values in [-1, 1]; H and W multiples of ``downsampling``.
+        images : torch.Tensor of shape (n, 3, H, W) or (n, 1, H, W)
+            Values in [-1, 1]; H and W multiples of ``downsampling``. One
+            channel means grey images, encoded as the same image in the
+            three channels (the built-in network does so without making the
+            three copies).
 
         Returns
         -------
         torch.Tensor of shape (n, latent_channels, H / f, W / f)
             On :attr:`device`, in the network's dtype.
         """
-        self._check(images, "images", 3, self.downsampling)
-        return self._encode_fn(self.module, images.to(self.device, self.dtype))
+        self._check(images, "images", (1, 3), self.downsampling)
+        images = images.to(self.device, self.dtype)
+        if images.shape[1] == 1:
+            if hasattr(self.module, "encode_grey"):
+                return self.module.encode_grey(images)
+            images = images.expand(-1, 3, -1, -1)
+        return self._encode_fn(self.module, images)
 
     def decode(self, latents):
         """Decode latents to images.
@@ -116,7 +124,7 @@ class ImageAutoencoder:
         torch.Tensor of shape (n, 3, h * f, w * f)
             Approximately in [-1, 1] (not clipped).
         """
-        self._check(latents, "latents", self.latent_channels, 1)
+        self._check(latents, "latents", (self.latent_channels,), 1)
         return self._decode_fn(self.module, latents.to(self.device, self.dtype))
 
     def _check(self, tensor, name, channels, multiple):
@@ -125,15 +133,13 @@ class ImageAutoencoder:
         shape = tuple(tensor.shape)
         if (
             tensor.ndim != 4
-            or shape[1] != channels
+            or shape[1] not in channels
             or shape[2] % multiple
             or shape[3] % multiple
         ):
             sides = f", with H and W multiples of {multiple}" if multiple > 1 else ""
-            raise ValueError(
-                f"{name} must have shape (n, {channels}, H, W){sides}; got "
-                f"shape {shape}."
-            )
+            options = " or ".join(f"(n, {c}, H, W)" for c in channels)
+            raise ValueError(f"{name} must have shape {options}{sides}; got shape {shape}.")
 
     def __repr__(self):
         return (

@@ -109,6 +109,18 @@ class BuiltinAutoencoder(nn.Module):
         """Encode images (n, 3, H, W) in [-1, 1] to latents (n, 32, H/32, W/32)."""
         return self.encoder(images)
 
+    def encode_grey(self, images):
+        """Encode grey images (n, 1, H, W) as :meth:`encode` does their 3-channel copies.
+
+        The stem convolution of three equal channels is one convolution
+        with the stem's weights summed over its input channels.
+        """
+        stem = self.encoder[0]
+        x = nn.functional.conv2d(
+            images, stem.weight.sum(dim=1, keepdim=True), stem.bias, stride=stem.stride
+        )
+        return self.encoder[1:](x)
+
     def decode(self, latents):
         """Decode latents (n, 32, h, w) to images (n, 3, 32 h, 32 w)."""
         return self.decoder(latents)

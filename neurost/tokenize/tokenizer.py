@@ -292,23 +292,45 @@ class SliceTokenizer(TransformerMixin, BaseEstimator):
         )
 
     def _latents(self, volumes):
-        """Latents (t, n_axes, G, c, g, g) of every slice of volumes (t, G, G, G)."""
+        """Latents (t, n_axes, G, c, g, g) of every slice of volumes (t, G, G, G).
+
+        A slice of one constant value (the background around the brain) is
+        encoded once per value and its latents are copied: the autoencoders
+        encode each image independently, so the result is the same.
+        """
         slices = np.stack(
             [np.moveaxis(volumes, axis + 1, 1) for axis in self.axes_], axis=1
         )
         t, n_axes, size = slices.shape[:3]
-        slices = torch.from_numpy(
-            np.ascontiguousarray(slices).reshape(-1, 1, size, size)
+        slices = np.ascontiguousarray(slices).reshape(-1, size, size)
+        flat = slices.reshape(len(slices), -1)
+        constant = (flat == flat[:, :1]).all(axis=1)
+        values, which = np.unique(flat[constant, 0], return_inverse=True)
+        varying = self._encode_slices(slices[~constant])
+        filled = self._encode_slices(
+            np.broadcast_to(values[:, None, None], (len(values), size, size))
         )
-        outputs = []
-        with torch.no_grad():
+        latents = np.empty((len(slices),) + varying.shape[1:], np.float32)
+        latents[~constant] = varying
+        latents[constant] = filled[which]
+        return latents.reshape((t, n_axes, size) + latents.shape[1:])
+
+    def _encode_slices(self, slices):
+        """Latents (n, c, g, g), float32, of slices (n, G, G) given as grey images."""
+        size = slices.shape[-1]
+        g = size // self.autoencoder_.downsampling
+        outputs = [np.empty((0, self.autoencoder_.latent_channels, g, g), np.float32)]
+        with torch.inference_mode():
             for first in range(0, len(slices), self.batch_size):
-                batch = slices[first : first + self.batch_size].expand(-1, 3, -1, -1)
+                batch = torch.from_numpy(
+                    np.ascontiguousarray(slices[first : first + self.batch_size])
+                )[:, None]
+                # Channels-last convolutions run about 25 % faster on CPUs.
+                batch = batch.contiguous(memory_format=torch.channels_last)
                 outputs.append(
                     self.autoencoder_.encode(batch).to("cpu", torch.float32).numpy()
                 )
-        latents = np.concatenate(outputs)
-        return latents.reshape((t, n_axes, size) + latents.shape[1:])
+        return np.concatenate(outputs)
 
     def _assemble(self, latents):
         """Tokens (t, n_tokens, token_dim) from latents (t, n_axes, G, c, g, g)."""

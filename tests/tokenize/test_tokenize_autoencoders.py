@@ -81,10 +81,21 @@ def test_builtin_pickles(builtin):
 def test_bad_images_are_refused(builtin):
     with pytest.raises(ValueError, match=r"multiples of 32.*\(1, 3, 40, 32\)"):
         builtin.encode(torch.zeros(1, 3, 40, 32))
-    with pytest.raises(ValueError, match=r"shape \(n, 3, H, W\)"):
-        builtin.encode(torch.zeros(1, 1, 32, 32))
+    with pytest.raises(ValueError, match=r"shape \(n, 1, H, W\) or \(n, 3, H, W\)"):
+        builtin.encode(torch.zeros(1, 2, 32, 32))
     with pytest.raises(TypeError, match="torch.Tensor"):
         builtin.encode(np.zeros((1, 3, 32, 32)))
+
+
+def test_grey_images_encode_as_their_three_channel_copies(builtin, tmp_path):
+    grey = torch.rand(3, 1, 64, 32) * 2 - 1
+    torch.testing.assert_close(
+        builtin.encode(grey), builtin.encode(grey.expand(-1, 3, -1, -1)), atol=1e-5, rtol=1e-5
+    )
+    model = tiny_dc()
+    model.save_pretrained(tmp_path / "dc")
+    dc = load_autoencoder(tmp_path / "dc", device="cpu")
+    torch.testing.assert_close(dc.encode(grey), dc.encode(grey.expand(-1, 3, -1, -1)))
 
 
 def test_autoencoder_dc_directory(tmp_path):

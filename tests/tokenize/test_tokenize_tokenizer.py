@@ -179,6 +179,19 @@ def test_builtin_reconstruction_correlates_with_input():
     assert r > 0.8
 
 
+def test_constant_slices_get_the_latents_of_their_value():
+    tokenizer = SliceTokenizer(grid_size=64, device="cpu").fit()
+    volumes = np.full((2, 64, 64, 64), -0.5, np.float32)
+    volumes[:, 20:40, 10:50, 30:34] = np.random.default_rng(0).uniform(-1, 1, (2, 20, 40, 4))
+    volumes[1, :, :, 60:] = 0.25
+    latents = tokenizer._latents(volumes)
+    slices = np.stack([np.moveaxis(volumes, axis + 1, 1) for axis in range(3)], axis=1)
+    direct = tokenizer.autoencoder_.encode(
+        torch.from_numpy(slices.reshape(-1, 1, 64, 64)).expand(-1, 3, -1, -1)
+    ).detach().numpy()
+    np.testing.assert_allclose(latents.reshape(direct.shape), direct, atol=1e-5)
+
+
 def test_runs_off_the_2mm_grid_are_resampled_to_mni():
     data = np.random.default_rng(0).normal(100, 1, (20, 24, 20, 2)).astype(np.float32)
     affine = np.diag([6.0, 6.0, 6.0, 1.0])
