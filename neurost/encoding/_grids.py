@@ -80,7 +80,7 @@ def check_responses(Y, n_samples):
     if not np.isfinite(Y).all():
         raise ValueError("Y contains NaN or infinite values; expected finite responses.")
     Y = Y.reshape(n_samples, -1)
-    varying = Y.std(axis=0) > 0
+    varying = (Y != Y[:1]).any(axis=0)
     if not varying.all():
         warnings.warn(
             f"{int((~varying).sum())} target(s) of Y have zero variance "

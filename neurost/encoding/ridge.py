@@ -199,7 +199,9 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         design = self._design(X, reset=False)
-        prediction = design.astype(np.float64) @ self.coef_ + self.intercept_
+        # The product in float32, the precision himalaya fits in: twice as
+        # fast as float64 for large designs, and no less accurate than the fit.
+        prediction = design.astype(np.float32) @ self.coef_.astype(np.float32) + self.intercept_
         return prediction.ravel() if self._y_was_1d else prediction
 
     def score(self, X, y):

@@ -1,4 +1,4 @@
-"""Publication-ready figures: cortex maps, attention maps, time series, matrices.
+"""Publication-ready figures: cortex maps, attention maps, flow fields, time series, matrices.
 
 Every function returns the matplotlib objects (figure and axes) so that
 they can be adjusted, and saves PNG and PDF files when given
@@ -18,11 +18,23 @@ they can be adjusted, and saves PNG and PDF files when given
 from ._save import save_figure
 from .attention import plot_attention_on_image
 from .cortex import plot_atlas_on_cortex, plot_on_cortex, vertex_values
+from .flow import (
+    add_color_wheel,
+    flow_to_rgb,
+    plot_flow,
+    plot_flow_comparison,
+    plot_motion_tuning_on_cortex,
+)
 from .matrices import plot_matrix
 from .timeseries import plot_timeseries
 from .volumes import plot_volume_slices
 
 __all__ = [
+    "add_color_wheel",
+    "flow_to_rgb",
+    "plot_flow",
+    "plot_flow_comparison",
+    "plot_motion_tuning_on_cortex",
     "plot_attention_on_image",
     "plot_atlas_on_cortex",
     "plot_matrix",

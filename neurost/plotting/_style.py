@@ -4,6 +4,8 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import hsv_to_rgb, to_rgba
 
+from .._utils.validation import describe
+
 #: Font sizes, points.
 TICK_SIZE = 8
 LABEL_SIZE = 9
@@ -102,3 +104,20 @@ def qualitative_colors(n_colors):
         ]
     )
     return np.column_stack([hsv_to_rgb(hsv), np.ones(n_colors)])
+
+
+def image_pixels(image, name):
+    """An image (H, W) or (H, W, 3) as floats in [0, 1] (uint8 divided by 255); ``name`` for errors."""
+    try:
+        pixels = np.asarray(image)
+    except (TypeError, ValueError):
+        pixels = np.asarray(None)
+    if not np.issubdtype(pixels.dtype, np.number) or np.iscomplexobj(pixels):
+        raise TypeError(f"{name} must be an image array; got {describe(image)}.")
+    if not (pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)):
+        raise ValueError(
+            f"{name} must have shape (H, W) or (H, W, 3); got shape {pixels.shape}."
+        )
+    if np.issubdtype(pixels.dtype, np.integer):
+        return pixels.astype(float) / 255.0
+    return np.clip(pixels.astype(float), 0.0, 1.0)

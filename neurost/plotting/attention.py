@@ -10,7 +10,7 @@ from skimage.transform import resize
 
 from .._utils.validation import check_positive_int, describe
 from ._save import figure_files, save_figure
-from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE
+from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, image_pixels
 
 #: Width of one panel, inches.
 _PANEL_WIDTH = 2.0
@@ -77,9 +77,9 @@ def plot_attention_on_image(
         figure_files(output_file)
     several = isinstance(image, (list, tuple))
     if several:
-        images = [_image(one, f"image[{i}]") for i, one in enumerate(image)]
+        images = [image_pixels(one, f"image[{i}]") for i, one in enumerate(image)]
     else:
-        images = [_image(image, "image")]
+        images = [image_pixels(image, "image")]
     maps = _attention(attention, several, len(images))
     n_images, n_rois = maps.shape[:2]
     names = _names(roi_names, n_rois)
@@ -129,22 +129,6 @@ def plot_attention_on_image(
     if output_file is not None:
         save_figure(figure, output_file)
     return figure, axes
-
-
-def _image(image, name):
-    try:
-        pixels = np.asarray(image)
-    except (TypeError, ValueError):
-        pixels = np.asarray(None)
-    if not np.issubdtype(pixels.dtype, np.number) or np.iscomplexobj(pixels):
-        raise TypeError(f"{name} must be an image array; got {describe(image)}.")
-    if not (pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)):
-        raise ValueError(
-            f"{name} must have shape (H, W) or (H, W, 3); got shape {pixels.shape}."
-        )
-    if np.issubdtype(pixels.dtype, np.integer):
-        return pixels.astype(float) / 255.0
-    return np.clip(pixels.astype(float), 0.0, 1.0)
 
 
 def _attention(attention, several, n_images):
