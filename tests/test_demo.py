@@ -12,6 +12,14 @@ EXPECTED_FIGURES = {
     "atlas_mmp1_on_cortex",
     "roi_timeseries",
     "roi_correlation",
+    "tablet_reconstruction",
+    "tablet_attribution",
+    "encoding_attention",
+    "encoding_accuracy_on_cortex",
+    "encoding_attention_on_cortex",
+    "video_flow",
+    "video_decoded_flow",
+    "video_motion_tuning_on_cortex",
 }
 
 

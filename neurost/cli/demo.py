@@ -11,8 +11,11 @@ from pathlib import Path
 from .. import __version__
 from ..reporting import Report
 from .demo_atlases import atlas_and_roi_signals
+from .demo_encoding import encoding_routing
+from .demo_tablet import tablet_tokens
+from .demo_video import video_flow
 
-SECTIONS = [atlas_and_roi_signals]
+SECTIONS = [atlas_and_roi_signals, tablet_tokens, encoding_routing, video_flow]
 
 
 def run_demo(out_dir, verbose=True):
