@@ -51,7 +51,7 @@ N_TARGETS_BANDED = 500
 N_ITER = 5
 CV = 5
 SEED = 0
-REPEATS = 5
+REPEATS = 3
 RESULTS = Path(__file__).resolve().parent / "results" / "ridge_encoder_overhead.tsv"
 
 
