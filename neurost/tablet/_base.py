@@ -15,7 +15,7 @@ from .._utils.validation import check_choice, check_positive_int, describe
 from ..models import BrainLatentTransformer
 from ..models.latent_transformer import PRESETS
 from ..tokenize import SliceTokenizer
-from ._datasets import CropDataset, WindowDataset
+from ._datasets import CenteredRun, CropDataset, WindowDataset
 from ._runs import as_runs, check_short_runs, check_token_shapes, has_images
 
 
@@ -45,6 +45,7 @@ class TabletEstimator(BaseEstimator):
         device="auto",
         verbose=0,
         random_state=None,
+        center_tokens=False,
     ):
         self.tokenizer = tokenizer
         self.preset = preset
@@ -61,6 +62,7 @@ class TabletEstimator(BaseEstimator):
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
+        self.center_tokens = center_tokens
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -89,6 +91,10 @@ class TabletEstimator(BaseEstimator):
         if not isinstance(self.pad_short_runs, (bool, np.bool_)):
             raise ValueError(
                 f"pad_short_runs must be True or False; got {describe(self.pad_short_runs)}."
+            )
+        if not isinstance(self.center_tokens, (bool, np.bool_)):
+            raise ValueError(
+                f"center_tokens must be True or False; got {describe(self.center_tokens)}."
             )
         if self.model_params is not None and not isinstance(self.model_params, Mapping):
             raise TypeError(
@@ -131,7 +137,7 @@ class TabletEstimator(BaseEstimator):
         self.n_tokens_, self.token_dim_ = check_token_shapes(runs)
         check_short_runs(runs, self.n_frames, self.pad_short_runs)
         self.tokenizer_ = tokenizer
-        return runs
+        return self._centered(runs)
 
     def _image_tokenizer(self):
         """The tokenizer for 4D runs after fitting, or None if there is none."""
@@ -148,7 +154,11 @@ class TabletEstimator(BaseEstimator):
         runs = as_runs(X, self._image_tokenizer() if has_images(X) else None)
         check_token_shapes(runs, (self.n_tokens_, self.token_dim_))
         check_short_runs(runs, self.n_frames, self.pad_short_runs)
-        return runs
+        return self._centered(runs)
+
+    def _centered(self, runs):
+        """The runs, each minus its mean frame when ``center_tokens``."""
+        return [CenteredRun(run) for run in runs] if self.center_tokens else runs
 
     # -- model and training ----------------------------------------------------
 

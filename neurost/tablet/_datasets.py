@@ -107,3 +107,27 @@ class WindowDataset(Dataset):
         sums = np.zeros((len(self.runs),) + outputs.shape[1:])
         np.add.at(sums, self.run_index, outputs)
         return sums / counts.reshape((-1,) + (1,) * (outputs.ndim - 1))
+
+
+class CenteredRun:
+    """A run minus its mean over frames, per token and channel.
+
+    Removes what every frame of the run shares (the static image of each
+    token position), leaving the fluctuations in time.
+
+    Parameters
+    ----------
+    run : ArrayRun or StoreRun
+        Read whole once, to compute the mean.
+    """
+
+    def __init__(self, run):
+        self.run = run
+        self.name = run.name
+        self.n_frames = run.n_frames
+        self.token_shape = run.token_shape
+        self.mean = np.asarray(run.read(0, run.n_frames), np.float64).mean(axis=0)
+
+    def read(self, start, stop):
+        """Centred frames ``start:stop``, (stop - start, n_tokens, token_dim) float32."""
+        return (self.run.read(start, stop) - self.mean).astype(np.float32)

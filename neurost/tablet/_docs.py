@@ -36,6 +36,11 @@ _PARAMETERS_DOC = """
         1 shows a progress bar and the epoch table.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the crops and the validation split.
+    center_tokens : bool, default=False
+        Subtract each run's mean frame (per token and channel) from its
+        tokens, in fitting and prediction, so that the transformer sees the
+        fluctuations rather than the image all frames share. False (the
+        paper) feeds the tokens as they are.
     init_from : MaskedTokenPretrainer, dict or None, default=None
         Start from pre-trained weights: a fitted
         :class:`MaskedTokenPretrainer` or a

@@ -122,6 +122,7 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
         device="auto",
         verbose=0,
         random_state=None,
+        center_tokens=False,
         mask_ratio=0.5,
     ):
         super().__init__(
@@ -130,7 +131,7 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
             weight_decay=weight_decay, validation_fraction=validation_fraction,
             patience=patience, grad_clip=grad_clip, pad_short_runs=pad_short_runs,
             model_params=model_params, device=device, verbose=verbose,
-            random_state=random_state,
+            random_state=random_state, center_tokens=center_tokens,
         )
         self.mask_ratio = mask_ratio
 

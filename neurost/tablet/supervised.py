@@ -107,6 +107,7 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
         device="auto",
         verbose=0,
         random_state=None,
+        center_tokens=False,
         init_from=None,
         class_weight="balanced",
     ):
@@ -116,7 +117,7 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
             weight_decay=weight_decay, validation_fraction=validation_fraction,
             patience=patience, grad_clip=grad_clip, pad_short_runs=pad_short_runs,
             model_params=model_params, device=device, verbose=verbose,
-            random_state=random_state,
+            random_state=random_state, center_tokens=center_tokens,
         )
         self.init_from = init_from
         self.class_weight = class_weight
@@ -279,6 +280,7 @@ class TabletRegressor(RegressorMixin, TabletEstimator):
         device="auto",
         verbose=0,
         random_state=None,
+        center_tokens=False,
         init_from=None,
     ):
         super().__init__(
@@ -287,7 +289,7 @@ class TabletRegressor(RegressorMixin, TabletEstimator):
             weight_decay=weight_decay, validation_fraction=validation_fraction,
             patience=patience, grad_clip=grad_clip, pad_short_runs=pad_short_runs,
             model_params=model_params, device=device, verbose=verbose,
-            random_state=random_state,
+            random_state=random_state, center_tokens=center_tokens,
         )
         self.init_from = init_from
 

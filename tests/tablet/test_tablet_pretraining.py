@@ -78,3 +78,14 @@ def test_short_runs_padded_for_pretraining(class_runs):
     assert np.isfinite(pretrainer.score(runs))
     with pytest.raises(ValueError, match="X\\[0\\] \\(3 frames\\)"):
         MaskedTokenPretrainer(pad_short_runs=False, **TINY).fit(runs)
+
+
+def test_pretrainer_center_tokens_ignores_each_runs_static_image(class_runs):
+    """Pre-training on centred runs does not depend on each run's mean frame."""
+    runs, _ = class_runs(4)
+    shifted = [run + 3.0 for run in runs]
+    params = dict(preset="tiny", n_frames=8, max_epochs=1, validation_fraction=None,
+                  device="cpu", random_state=0, center_tokens=True)
+    losses = [MaskedTokenPretrainer(**params).fit(x).history_[-1]["train_loss"]
+              for x in (runs, shifted)]
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)

@@ -293,3 +293,27 @@ def test_cohort_runs_through_the_builtin_tokenizer(tmp_path):
     assert clf.predict_proba(cohort.runs[:2]).shape == (2, 2)
     image = attribution_map(clf, cohort.runs[:1], n_steps=4, reference=cohort.runs[0])
     assert image.shape == (64, 64, 64) and np.isfinite(image.get_fdata()).all()
+
+
+def test_center_tokens_ignores_each_runs_static_image(class_runs):
+    """With center_tokens, adding a constant frame to a run leaves its outputs unchanged."""
+    runs, labels = class_runs(8)
+    rng = np.random.default_rng(1)
+    shifted = [run + 5 * rng.normal(size=run.shape[1:]).astype(np.float32) for run in runs]
+    centred = TabletClassifier(validation_fraction=None, center_tokens=True, **TINY)
+    centred.fit(runs, labels)
+    np.testing.assert_allclose(
+        centred.decision_function(shifted), centred.decision_function(runs), atol=1e-4
+    )
+    plain = TabletClassifier(validation_fraction=None, **TINY).fit(runs, labels)
+    assert np.abs(plain.decision_function(shifted) - plain.decision_function(runs)).max() > 1e-3
+    regressor = TabletRegressor(validation_fraction=None, center_tokens=True, **TINY)
+    regressor.fit(shifted, np.arange(8.0))
+    fitted_on_runs = clone(regressor).fit(runs, np.arange(8.0))
+    np.testing.assert_allclose(regressor.predict(runs), fitted_on_runs.predict(runs), atol=1e-4)
+
+
+def test_center_tokens_must_be_boolean(class_runs):
+    runs, labels = class_runs(4)
+    with pytest.raises(ValueError, match="center_tokens must be True or False"):
+        TabletClassifier(center_tokens="yes", **TINY).fit(runs, labels)
