@@ -209,3 +209,26 @@ def check_index(index, name, size, axis_name):
             f"{size} {axis_name} (valid: {-size} to {size - 1})."
         )
     return np.where(values < 0, values + size, values).astype(np.int64)
+
+
+def check_image_grid(grid, image_size):
+    """Return ``grid`` (cells per side of a square image) as two ints dividing ``image_size``."""
+    if (
+        not isinstance(grid, (tuple, list))
+        or len(grid) != 2
+        or any(
+            isinstance(g, bool) or not isinstance(g, numbers.Integral) or g < 1
+            for g in grid
+        )
+    ):
+        raise ValueError(
+            "grid must be a pair of positive integers (height, width); "
+            f"got {describe(grid)}."
+        )
+    grid = (int(grid[0]), int(grid[1]))
+    if image_size % grid[0] or image_size % grid[1]:
+        raise ValueError(
+            f"image_size={image_size} must be a multiple of both grid dimensions "
+            f"{grid}, so that every cell covers the same pixels."
+        )
+    return grid

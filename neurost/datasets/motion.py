@@ -17,7 +17,13 @@ from skimage.color import rgb2gray
 from skimage.transform import rescale
 from sklearn.utils import Bunch, check_random_state
 
-from .._utils.validation import check_choice, check_positive_int, check_t_r, describe
+from .._utils.validation import (
+    check_choice,
+    check_image_grid,
+    check_positive_int,
+    check_t_r,
+    describe,
+)
 from .images import load_natural_images
 
 #: Motion regimes: the whole scene translating, rotating about the frame
@@ -211,7 +217,7 @@ def make_motion_dataset(
     image_size = check_positive_int(image_size, "image_size", "pixels")
     if image_size < 16:
         raise ValueError(f"image_size must be at least 16 pixels; got {image_size}.")
-    grid = _check_grid(grid, image_size)
+    grid = check_image_grid(grid, image_size)
     frames_per_tr = check_positive_int(frames_per_tr, "frames_per_tr", "frame pairs per TR")
     n_voxels = check_positive_int(n_voxels, "n_voxels", "voxels")
     noise = _check_number(noise, "noise", "noise sd", None)
@@ -358,28 +364,6 @@ def _check_number(value, name, meaning, lower_exclusive):
             f"{name} must be a finite number {bound} ({meaning}); got {describe(value)}."
         )
     return float(value)
-
-
-def _check_grid(grid, image_size):
-    if (
-        not isinstance(grid, (tuple, list))
-        or len(grid) != 2
-        or any(
-            isinstance(g, bool) or not isinstance(g, numbers.Integral) or g < 1
-            for g in grid
-        )
-    ):
-        raise ValueError(
-            "grid must be a pair of positive integers (height, width); "
-            f"got {describe(grid)}."
-        )
-    grid = (int(grid[0]), int(grid[1]))
-    if image_size % grid[0] or image_size % grid[1]:
-        raise ValueError(
-            f"image_size={image_size} must be a multiple of both grid dimensions "
-            f"{grid}, so that every cell covers the same pixels."
-        )
-    return grid
 
 
 def _check_motions(motions):

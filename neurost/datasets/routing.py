@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-from .._utils.validation import check_positive_int, describe
+from .._utils.validation import check_image_grid, check_positive_int, describe
 from ._package_data import package_file, provenance
 from .images import load_natural_images
 
@@ -187,7 +187,7 @@ def make_routing_dataset(
             "image_size must be at least 16 pixels, so that objects fit; "
             f"got {image_size}."
         )
-    grid = _check_grid(grid, image_size)
+    grid = check_image_grid(grid, image_size)
     n_channels = check_positive_int(n_channels, "n_channels", "feature channels")
     n_vertices_per_roi = check_positive_int(
         n_vertices_per_roi, "n_vertices_per_roi", "vertices per ROI"
@@ -274,29 +274,6 @@ def make_routing_dataset(
 
 def _snr_text(noise):
     return "infinite" if noise == 0 else f"{1 / noise:.3g}"
-
-
-def _check_grid(grid, image_size):
-    """Return ``grid`` as a tuple of two ints dividing ``image_size``."""
-    if (
-        not isinstance(grid, (tuple, list))
-        or len(grid) != 2
-        or any(
-            isinstance(g, bool) or not isinstance(g, numbers.Integral) or g < 1
-            for g in grid
-        )
-    ):
-        raise ValueError(
-            "grid must be a pair of positive integers (height, width); "
-            f"got {describe(grid)}."
-        )
-    grid = (int(grid[0]), int(grid[1]))
-    if image_size % grid[0] or image_size % grid[1]:
-        raise ValueError(
-            f"image_size={image_size} must be a multiple of both grid dimensions "
-            f"{grid}, so that every cell covers the same pixels."
-        )
-    return grid
 
 
 def _load_sources(image_size):
