@@ -52,7 +52,6 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "2")
 
 import multiprocessing  # noqa: E402
-import resource  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
@@ -71,7 +70,7 @@ from neurost.tokenize import SliceTokenizer  # noqa: E402
 GRID = 96
 THREADS = 2
 N_FRAMES = 40
-REPEATS = 2
+REPEATS = 5
 MEMORY_FRAMES = (20, 80)
 SEED = 0
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -148,6 +147,19 @@ def _resident_bytes():
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _peak_resident_bytes():
+    """Peak resident set size of this process, bytes (Linux ``VmHWM``).
+
+    Not ``getrusage``'s ``ru_maxrss``, which a spawned process inherits from
+    the parent that forked it (it would count the parent's copy of the run).
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("/proc/self/status has no VmHWM line")
+
+
 def streaming_peak(path):
     """(peak resident bytes, tracemalloc peak bytes) of streaming a run's tokens."""
     torch.set_num_threads(THREADS)
@@ -163,7 +175,7 @@ def streaming_peak(path):
     _, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert n_frames == nibabel.load(path).shape[3]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = _peak_resident_bytes()
     return peak - before, traced
 
 
