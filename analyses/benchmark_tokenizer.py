@@ -2,7 +2,7 @@
 
 Setting: :class:`neurost.tokenize.SliceTokenizer` with its defaults
 (built-in f32c32 autoencoder, 3 axes, 96^3 cube, ``"signed"`` scaling,
-batches of 288 slices = one frame), on the CPU with
+batches of 64 slices), on the CPU with
 ``torch.set_num_threads(2)``. The run is synthetic: 96^3 frames of
 axis-aligned 2 mm voxels (so the tokenizer pads nothing and resamples
 nothing), a smooth ellipsoidal "brain" with slowly drifting noise,
@@ -17,8 +17,8 @@ Measured:
   :class:`torch.utils.flop_counter.FlopCounterMode` (convolutions and
   matrix products, 2 FLOPs per multiply-add; activations and additions
   not counted);
-- ``encoder_volumes_per_second``: the encoder alone on the 288 slices
-  (repeated to 3 channels) of one volume, median of repeated runs;
+- ``encoder_volumes_per_second``: the encoder alone on the 288 grey
+  slices of one volume, in the tokenizer's batches, median of repeated runs;
 - ``transform_volumes_per_second``: the whole ``transform`` of an
   in-memory run of ``N_FRAMES`` frames: reading, brain mask and scaling
   statistics, scaling, slicing, encoding and assembling the 27 x 3072
@@ -120,11 +120,13 @@ def encoder_volumes_per_second(tokenizer, repeats=5):
     """Median rate of the encoder alone on one volume's slices, volumes/s."""
     slices = volume_slices()
     times = []
+    step = tokenizer.batch_size
     with torch.no_grad():
-        tokenizer.autoencoder_.encode(slices)
+        tokenizer.autoencoder_.encode(slices[:step])
         for _ in range(repeats):
             start = time.perf_counter()
-            tokenizer.autoencoder_.encode(slices)
+            for first in range(0, len(slices), step):
+                tokenizer.autoencoder_.encode(slices[first : first + step])
             times.append(time.perf_counter() - start)
     return 1 / float(np.median(times))
 

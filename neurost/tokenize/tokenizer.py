@@ -58,8 +58,11 @@ class SliceTokenizer(TransformerMixin, BaseEstimator):
         percentile of absolute deviations, keeping negative signal
         (background 0); ``"tablet"`` is the paper's clamp at 0 and division
         by the run maximum (background -1).
-    batch_size : int, default=288
-        Slices encoded at once (288 = the three axes of one 96^3 frame).
+    batch_size : int, default=64
+        Slices encoded at once. On a CPU, small batches keep the encoder's
+        working set in cache: 64 slices ran the built-in encoder twice as
+        fast as 288 (the three axes of one 96^3 frame). On a GPU, larger
+        batches (e.g. 1152, four frames) are faster.
     device : str or torch.device, default="auto"
         Where the autoencoder runs (``"auto"``: CUDA when available).
     verbose : int, default=0
@@ -118,7 +121,7 @@ class SliceTokenizer(TransformerMixin, BaseEstimator):
         grid_size=96,
         token_size=32,
         scaling="signed",
-        batch_size=288,
+        batch_size=64,
         device="auto",
         verbose=0,
     ):
