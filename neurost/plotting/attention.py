@@ -10,7 +10,7 @@ from skimage.transform import resize
 
 from .._utils.validation import check_positive_int, describe
 from ._save import figure_files, save_figure
-from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, image_pixels
+from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, check_labels, image_pixels
 
 #: Width of one panel, inches.
 _PANEL_WIDTH = 2.0
@@ -82,7 +82,7 @@ def plot_attention_on_image(
         images = [image_pixels(image, "image")]
     maps = _attention(attention, several, len(images))
     n_images, n_rois = maps.shape[:2]
-    names = _names(roi_names, n_rois)
+    names = check_labels(roi_names, n_rois, "roi_names", f"the {n_rois} ROIs of attention", "ROI")
     if not (isinstance(alpha, (int, float)) and 0 <= alpha <= 1):
         raise ValueError(f"alpha must be a number in [0, 1]; got {describe(alpha)}.")
     if several:
@@ -153,15 +153,3 @@ def _attention(attention, several, n_images):
             "attention contains NaN or infinite values; expected finite weights."
         )
     return maps
-
-
-def _names(roi_names, n_rois):
-    if roi_names is None:
-        return [f"ROI {i + 1}" for i in range(n_rois)]
-    names = [str(name) for name in roi_names]
-    if len(names) != n_rois:
-        raise ValueError(
-            f"roi_names must name each of the {n_rois} ROIs of attention; got "
-            f"{len(names)} names."
-        )
-    return names

@@ -10,6 +10,7 @@ from ._style import (
     LABEL_SIZE,
     TICK_SIZE,
     TITLE_SIZE,
+    check_labels,
     color_range,
     default_cmap,
     qualitative_colors,
@@ -81,7 +82,7 @@ def plot_timeseries(
         labels = [str(column) for column in data.columns]
     signals = _signals(data)
     n_frames, n_rois = signals.shape
-    labels = _labels(labels, n_rois)
+    labels = check_labels(labels, n_rois, "labels", f"the {n_rois} ROIs (columns of data)", "ROI")
     check_choice(kind, "kind", KINDS)
     if kind == "auto":
         kind = "lines" if n_rois <= MAX_TRACES else "carpet"
@@ -131,18 +132,6 @@ def _signals(data):
             "expected finite values or NaN (a gap)."
         )
     return signals
-
-
-def _labels(labels, n_rois):
-    if labels is None:
-        return [f"ROI {i + 1}" for i in range(n_rois)]
-    labels = [str(label) for label in labels]
-    if len(labels) != n_rois:
-        raise ValueError(
-            f"labels must name each of the {n_rois} ROIs (columns of data); got "
-            f"{len(labels)} labels."
-        )
-    return labels
 
 
 def _zscore(signals):

@@ -7,7 +7,7 @@ from matplotlib.colors import Normalize
 
 from .._utils.validation import describe
 from ._save import figure_files, save_figure
-from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, color_range
+from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, check_labels, color_range
 
 #: Size of one slice panel, inches.
 _PANEL_SIZE = 1.7
@@ -74,7 +74,7 @@ def plot_volume_slices(
         figure_files(output_file)
     arrays = _volumes(volumes)
     shape = arrays[0].shape
-    names = _labels(labels, len(arrays))
+    names = check_labels(labels, len(arrays), "labels", f"the {len(arrays)} volumes", "volume")
     centre = _coords(coords, shape)
     first = arrays[0][np.isfinite(arrays[0]) & (arrays[0] != 0)]
     if vmin is None and vmax is None and first.size:
@@ -136,17 +136,6 @@ def _volumes(volumes):
             )
         arrays.append(array)
     return arrays
-
-
-def _labels(labels, n_volumes):
-    if labels is None:
-        return [f"volume {i + 1}" for i in range(n_volumes)]
-    names = [str(label) for label in labels]
-    if len(names) != n_volumes:
-        raise ValueError(
-            f"labels must name each of the {n_volumes} volumes; got {len(names)} labels."
-        )
-    return names
 
 
 def _coords(coords, shape):

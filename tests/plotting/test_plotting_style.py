@@ -26,3 +26,12 @@ def test_imposed_bounds_are_kept(bounds, expected):
 def test_explicit_symmetric_with_unequal_bounds_is_refused():
     with pytest.raises(ValueError, match="symmetric=True needs vmin == -vmax"):
         color_range(SIGNED, "values", vmin=-1.0, vmax=2.0, symmetric=True)
+
+
+def test_check_labels_defaults_and_counts():
+    from neurost.plotting._style import check_labels
+
+    assert check_labels(None, 2, "labels", "the 2 ROIs", "ROI") == ["ROI 1", "ROI 2"]
+    assert check_labels([1, "b"], 2, "labels", "the 2 ROIs", "ROI") == ["1", "b"]
+    with pytest.raises(ValueError, match="labels must name each of the 2 ROIs; got 3 labels"):
+        check_labels(["a", "b", "c"], 2, "labels", "the 2 ROIs", "ROI")
