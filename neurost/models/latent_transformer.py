@@ -12,6 +12,13 @@ attention depends on the time lag between frames; each token's spatial
 position within the frame (its sub-volume) enters through a learned
 embedding added to the embedded token. The CLS token gets neither (its
 rotation is the identity).
+
+Attention is either full (every element attends to every other, as in the
+TABLeT paper) or divided: blocks alternate between attention within each
+frame and full attention, in the spirit of the divided space-time
+attention of video transformers (Bertasius et al. 2021, ICML). Within-frame
+blocks let the feed-forward networks combine the sub-volumes of one frame
+(e.g. the product of two regions' signals) before any block mixes frames.
 """
 
 import torch
@@ -21,6 +28,8 @@ from torch.utils.checkpoint import checkpoint
 
 from neurost._utils.validation import check_choice, check_positive_int, describe
 from neurost.models.positional import RotaryEmbedding, apply_rotary
+
+ATTENTION_KINDS = ("full", "divided")
 
 PRESETS = {
     "tiny": dict(d_model=64, n_layers=2, n_heads=4, n_kv_heads=2, ffn_dim=128),
@@ -146,6 +155,12 @@ class BrainLatentTransformer(nn.Module):
         Recompute each block's activations in the backward pass
         (:func:`torch.utils.checkpoint.checkpoint`) while training, trading
         compute for memory on long runs.
+    attention : {"full", "divided"}, default="full"
+        "full": every block attends over the whole sequence (the paper).
+        "divided": blocks 0, 2, 4, ... attend only among the ``n_tokens``
+        tokens of each frame, and leave the CLS token unchanged; blocks 1,
+        3, 5, ... attend over the whole sequence. The parameters are the
+        same; only which elements attend to which changes.
 
     Attributes
     ----------
@@ -176,6 +191,7 @@ class BrainLatentTransformer(nn.Module):
         dropout=0.0,
         max_frames=None,
         checkpointing=False,
+        attention="full",
     ):
         super().__init__()
         self.token_dim = check_positive_int(token_dim, "token_dim", "channels per token")
@@ -212,6 +228,7 @@ class BrainLatentTransformer(nn.Module):
         self.d_model = d_model
         self.max_frames = max_frames
         self.checkpointing = bool(checkpointing)
+        self.attention = check_choice(attention, "attention", ATTENTION_KINDS)
         self.input_norm = nn.LayerNorm(self.token_dim)
         self.input_proj = nn.Linear(self.token_dim, d_model)
         self.cls_token = nn.Parameter(torch.randn(d_model) * 0.02)
@@ -327,12 +344,29 @@ class BrainLatentTransformer(nn.Module):
         cos = torch.cat([cos.new_ones(1, cos.shape[1]), cos])
         sin = torch.cat([sin.new_zeros(1, sin.shape[1]), sin])
         use_checkpoint = self.checkpointing and self.training and torch.is_grad_enabled()
-        for block in self.blocks:
+        for index, block in enumerate(self.blocks):
+            within_frames = self.attention == "divided" and index % 2 == 0
+            step = self._frame_block if within_frames else block
+            arguments = (block, x) if within_frames else (x, key_mask, cos, sin)
             if use_checkpoint:
-                x = checkpoint(block, x, key_mask, cos, sin, use_reentrant=False)
+                x = checkpoint(step, *arguments, use_reentrant=False)
             else:
-                x = block(x, key_mask, cos, sin)
+                x = step(*arguments)
         return self.output_norm(x)
+
+    def _frame_block(self, block, x):
+        """Apply ``block`` to each frame's tokens alone; CLS passes unchanged.
+
+        Within a frame all tokens share one rotary angle, which cancels in
+        the attention scores, so no rotation is applied. Padded frames are
+        processed like the others; their outputs are never attended to.
+        """
+        batch, length, d_model = x.shape
+        frames = x[:, 1:].reshape(-1, self.n_tokens, d_model)
+        identity_cos = frames.new_ones(self.n_tokens, self.rotary.dim)
+        identity_sin = frames.new_zeros(self.n_tokens, self.rotary.dim)
+        frames = block(frames, None, identity_cos, identity_sin)
+        return torch.cat([x[:, :1], frames.reshape(batch, length - 1, d_model)], dim=1)
 
     def _check_tokens(self, tokens):
         if not isinstance(tokens, torch.Tensor):

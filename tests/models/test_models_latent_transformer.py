@@ -47,22 +47,25 @@ def test_presets_and_overrides():
         BrainLatentTransformer.from_preset("bse", 8, 3, 1)
 
 
-def test_frame_order_matters():
-    model = _model()
+@pytest.mark.parametrize("attention", ["full", "divided"])
+def test_frame_order_matters(attention):
+    model = _model(attention=attention)
     tokens = _tokens()
     shuffled = tokens[:, torch.tensor([2, 0, 5, 1, 4, 3])]
     assert (model(tokens) - model(shuffled)).abs().max() > 1e-4
 
 
-def test_token_order_within_a_frame_matters():
-    model = _model()
+@pytest.mark.parametrize("attention", ["full", "divided"])
+def test_token_order_within_a_frame_matters(attention):
+    model = _model(attention=attention)
     tokens = _tokens()
     permuted = tokens[:, :, torch.tensor([1, 0, 2, 4, 3])]
     assert (model(tokens) - model(permuted)).abs().max() > 1e-4
 
 
-def test_padded_frames_do_not_influence_the_output():
-    model = _model()
+@pytest.mark.parametrize("attention", ["full", "divided"])
+def test_padded_frames_do_not_influence_the_output(attention):
+    model = _model(attention=attention)
     tokens = _tokens(n_frames=7)
     padding = torch.zeros(2, 7, dtype=torch.bool)
     padding[0, 4:] = True
@@ -75,6 +78,28 @@ def test_padded_frames_do_not_influence_the_output():
     torch.testing.assert_close(model(tokens[:1, :4]), out[:1])
     # Without the mask the padded content does matter.
     assert (model(changed) - model(tokens)).abs().max() > 1e-4
+
+
+def test_divided_attention_keeps_frames_apart_in_its_first_block():
+    divided = _model(attention="divided", n_layers=1)
+    full = _model(n_layers=1)
+    tokens = _tokens()
+    changed = tokens.clone()
+    changed[:, 3] = torch.randn_like(tokens[:, 3]) * 3
+    for model in (divided, full):
+        hidden, hidden_changed = (model.encode(model.embed(t)) for t in (tokens, changed))
+        frames = hidden[:, 1:].reshape(2, 6, N_TOKENS, -1)
+        frames_changed = hidden_changed[:, 1:].reshape(2, 6, N_TOKENS, -1)
+        moved = (frames - frames_changed).abs().amax(dim=(0, 2, 3))
+        if model is divided:
+            # Only frame 3 moves, and CLS is left as it came in.
+            assert moved[3] > 1e-3
+            torch.testing.assert_close(moved[[0, 1, 2, 4, 5]], torch.zeros(5))
+            torch.testing.assert_close(hidden[:, 0], hidden_changed[:, 0])
+        else:
+            assert (moved > 1e-4).all()
+    # Same parameters: a full model's weights load into a divided one.
+    divided.load_state_dict(full.state_dict())
 
 
 def _manual_attention(attention, x, key_mask, cos, sin):
@@ -106,9 +131,10 @@ def test_grouped_query_attention_matches_manual_computation(n_kv_heads):
     )
 
 
-def test_checkpointing_gives_identical_gradients():
-    reference = _model(dropout=0.1).train()
-    checkpointed = _model(dropout=0.1, checkpointing=True).train()
+@pytest.mark.parametrize("attention", ["full", "divided"])
+def test_checkpointing_gives_identical_gradients(attention):
+    reference = _model(dropout=0.1, attention=attention).train()
+    checkpointed = _model(dropout=0.1, checkpointing=True, attention=attention).train()
     checkpointed.load_state_dict(reference.state_dict())
     tokens = _tokens()
     grads = []
@@ -154,6 +180,8 @@ def test_invalid_arguments():
         BrainLatentTransformer(8, 3, 1, d_model=64, n_heads=4, n_kv_heads=3)
     with pytest.raises(ValueError, match="must be even"):
         BrainLatentTransformer(8, 3, 1, d_model=12, n_heads=4, n_kv_heads=2)
+    with pytest.raises(ValueError, match="attention='ful'.*Did you mean 'full'"):
+        BrainLatentTransformer(8, 3, 1, d_model=64, n_heads=4, n_kv_heads=2, attention="ful")
     with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
         BrainLatentTransformer(8, 3, 1, d_model=64, n_heads=4, n_kv_heads=2, dropout=-0.1)
     model = _model(max_frames=6)
