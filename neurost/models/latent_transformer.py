@@ -85,13 +85,12 @@ class GroupedQueryAttention(nn.Module):
         q = apply_rotary(q.transpose(1, 2), cos, sin)
         k = apply_rotary(k.transpose(1, 2), cos, sin)
         v = v.transpose(1, 2)
-        group = self.n_heads // self.n_kv_heads
-        if group > 1:
-            k = k.repeat_interleave(group, dim=1)
-            v = v.repeat_interleave(group, dim=1)
         mask = None if key_mask is None else key_mask[:, None, None, :]
+        # enable_gqa lets each key/value head serve its group of query heads
+        # without copying keys and values to every query head.
         heads = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0
+            q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0,
+            enable_gqa=self.n_kv_heads < self.n_heads,
         )
         return self.out_proj(heads.transpose(1, 2).reshape(batch, length, -1))
 
