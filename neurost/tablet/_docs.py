@@ -29,7 +29,12 @@ _PARAMETERS_DOC = """
         is masked out of attention; False refuses them (ValueError).
     model_params : dict or None, default=None
         Arguments of :class:`~neurost.models.BrainLatentTransformer`
-        replacing the preset's (``dropout``, ``checkpointing``, ...).
+        replacing the preset's (``dropout``, ``checkpointing``,
+        ``attention``, ...). ``attention="divided"`` alternates
+        within-frame and full attention: labels carried by how regions
+        fluctuate together (functional connectivity) are learned from far
+        fewer runs than with the paper's full attention (see
+        ``analyses/tablet_cohort_classification.py``).
     device : str, default="auto"
         ``"auto"`` picks CUDA when present.
     verbose : int, default=0

@@ -87,6 +87,36 @@ def test_classifier_recovers_class_dependent_dynamics(class_runs):
     assert clf.score(test_runs, test_labels) >= 0.8  # chance: 0.5
 
 
+def _coupled_runs(n_runs, seed):
+    """Runs whose label is the sign of the coupling of two tokens' channel 0.
+
+    Token 0 and token 2 carry one shared standard-normal series (times 2)
+    on channel 0, with the same sign in class 1 and opposite signs in
+    class 0; all entries also have unit white noise. No entry's mean or
+    variance depends on the class.
+    """
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n_runs) % 2
+    runs = rng.normal(size=(n_runs, 16, 3, 4)).astype(np.float32)
+    shared = 2 * rng.normal(size=(n_runs, 16))
+    runs[:, :, 0, 0] += shared
+    runs[:, :, 2, 0] += np.where(labels == 1, 1.0, -1.0)[:, None] * shared
+    return list(runs), labels
+
+
+def test_divided_attention_learns_a_coupling():
+    runs, labels = _coupled_runs(200, seed=0)
+    test_runs, test_labels = _coupled_runs(100, seed=1)
+    clf = TabletClassifier(
+        preset="tiny", n_frames=16, max_epochs=20, batch_size=8, lr=3e-3,
+        validation_fraction=None, device="cpu", random_state=1,
+        model_params=dict(attention="divided"),
+    ).fit(runs, labels)
+    # Measured: 0.99 (0.88 with random_state=0); the paper's full attention
+    # stays at 0.52 to 0.58 on these runs. Chance is 0.5.
+    assert clf.score(test_runs, test_labels) >= 0.85
+
+
 def test_regressor_recovers_a_trait():
     rng = np.random.default_rng(0)
 
