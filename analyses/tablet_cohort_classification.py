@@ -12,7 +12,7 @@ autoencoder, **axial slices only** (``axes=(2,)``) and a **64^3 cube**
 (``grid_size=64``, ``token_size=32``): 8 tokens of 1 x 32 x 1 x 1 x 32 =
 1,024 dimensions per frame, instead of the paper's 27 tokens of 3,072
 (three axes, 96^3 cube), which keeps tokenization of 320 runs within
-about 9 minutes of 2 CPU cores. The runs are simulated at 4 mm and
+about 7 minutes of one CPU core. The runs are simulated at 4 mm and
 resampled to 2 mm by the tokenizer. The 64^3 cube (128 mm) keeps the
 posterior cingulate, angular gyri, dorsal anterior cingulate and insulae
 but crops the medial prefrontal region (y > 46 mm) and the top and bottom
@@ -62,9 +62,10 @@ Outputs: the table (``method``, ``n_train``, ``metric``,
 per-fold AUCs with 240 runs and of the AUC against the number of labelled
 runs (``.png`` and ``.pdf``).
 
-Run with ``python analyses/tablet_cohort_classification.py`` (on 2 CPU
-cores: simulation about 1.5 minutes and tokenization about 9 minutes,
-cached afterwards; the TABLeT fits 17 minutes).
+Run with ``python analyses/tablet_cohort_classification.py``. Measured:
+simulation 1.4 minutes and tokenization about 7 minutes on one torch
+thread (cached afterwards; the script tokenizes on two), the TABLeT fits
+17 minutes on 2 CPU cores.
 """
 
 import os
