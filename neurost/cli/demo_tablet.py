@@ -88,7 +88,7 @@ def tablet_tokens(report, out_dir, log):
         f"on {N_SUBJECTS - N_TEST} subjects (crops of 16 frames) labels the "
         f"{N_TEST} held-out subjects with accuracy {accuracy:.2f} (ROC AUC "
         f"{auc:.2f}; chance 0.5). So few subjects are too few for this "
-        "label: in analyses/tablet_cohort_classification.py the same model "
+        "label: in analyses/tablet_cohort_classification.py the same settings "
         "reaches ROC AUC 0.67 with 48 training runs and 0.96 with 240. The map "
         "below attributes its logit to the 27 token cubes (integrated "
         "gradients); the label lives in the coupling of the default-mode "
