@@ -1,11 +1,13 @@
-"""TABLeT versus a connectivity baseline on a simulated cohort, and pre-training with few labels.
+"""TABLeT versus connectivity and amplitude baselines on a simulated cohort; pre-training with few labels.
 
 Data: :func:`neurost.datasets.make_cohort` with ``n_subjects=320``,
 ``n_frames=64`` (TR 2 s), ``resolution=4`` mm, ``effect_size=2`` and
 ``random_state=3``. The label (balanced, 0/1) is the sign of the
 default-mode / salience coupling, ``tanh(+-effect_size / 2 + N(0, 0.2^2))``,
 about +-0.76. The label is purely dynamic: it changes how two networks
-fluctuate together, not any voxel's mean or variance.
+fluctuate together, not any voxel's mean or variance. The trait (standard
+normal) scales the amplitude of the somatomotor network's fluctuations by
+``exp(0.5 * trait)``: a variance effect within one network.
 
 Tokens: :class:`neurost.tokenize.SliceTokenizer` with the built-in f32c32
 autoencoder, **axial slices only** (``axes=(2,)``) and a **64^3 cube**
@@ -45,27 +47,35 @@ Methods (``method`` column):
 - ``tablet_divided_centered``: centred tokens and
   ``model_params["attention"]="divided"`` (blocks alternate within-frame
   and full attention).
+- ``amplitude_linear`` (trait): the log standard deviation over time of
+  each of the five network signals (the same oracle maps) -> standardised
+  -> ordinary least squares.
 - ``pretrained_tablet_divided_centered`` (48, 96 and 144 runs): a
   :class:`neurost.tablet.MaskedTokenPretrainer` (same model, 50 % tube
   masking, 20 epochs) fitted on all 240 training runs of the fold without
   their labels, then fine-tuned as ``tablet_divided_centered`` on the
   labelled subset (``init_from``).
 
+For the trait, ``tablet_paper`` and ``tablet_divided_centered`` are
+:class:`neurost.tablet.TabletRegressor` with the same settings, fitted on
+the 240 training runs of each fold; the metric is Pearson r between
+predicted and true trait over the 80 test runs.
+
 Every TABLeT model: ``preset="tiny"`` (2 layers, width 64), random crops
 of 32 frames (prediction averages the two 32-frame windows of a run), 20
 epochs, lr 1e-3, weight decay 0.01, dropout 0.1, batch 4, no validation
 split; one torch thread per fit, two fits at a time.
 
-Outputs: the table (``method``, ``n_train``, ``metric``,
+Outputs: the table (``target``, ``method``, ``n_train``, ``metric``,
 ``mean``, ``std``, ``folds``) printed and written to
 ``analyses/results/tablet_cohort_classification.tsv``; a figure of the
-per-fold AUCs with 240 runs and of the AUC against the number of labelled
-runs (``.png`` and ``.pdf``).
+per-fold AUCs with 240 runs, of the AUC against the number of labelled
+runs and of the trait correlations (``.png`` and ``.pdf``).
 
 Run with ``python analyses/tablet_cohort_classification.py``. Measured:
 simulation 1.4 minutes and tokenization about 7 minutes on one torch
-thread (cached afterwards; the script tokenizes on two), the TABLeT fits
-17 minutes on 2 CPU cores.
+thread (cached afterwards; the script tokenizes on two), the 28 TABLeT
+fits 26 minutes on 2 CPU cores.
 """
 
 import os
@@ -88,7 +98,7 @@ import torch  # noqa: E402
 from nilearn.connectome import ConnectivityMeasure  # noqa: E402
 from nilearn.maskers import NiftiMapsMasker  # noqa: E402
 from sklearn.dummy import DummyClassifier  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 from sklearn.metrics import accuracy_score, roc_auc_score  # noqa: E402
 from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
@@ -96,7 +106,11 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from neurost.datasets import make_cohort  # noqa: E402
 from neurost.plotting._save import save_figure  # noqa: E402
-from neurost.tablet import MaskedTokenPretrainer, TabletClassifier  # noqa: E402
+from neurost.tablet import (  # noqa: E402
+    MaskedTokenPretrainer,
+    TabletClassifier,
+    TabletRegressor,
+)
 from neurost.tokenize import SliceTokenizer, TokenStore  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -128,7 +142,7 @@ def keys():
 
 
 def prepare_data():
-    """Simulate and tokenize the cohort unless cached; return labels and signals."""
+    """Simulate and tokenize the cohort unless cached; return labels, trait and signals."""
     store = TokenStore(STORE)
     if not (META.exists() and set(keys()) <= set(store.keys())):
         CACHE.mkdir(parents=True, exist_ok=True)
@@ -144,9 +158,9 @@ def prepare_data():
         torch.set_num_threads(2)
         store.tokenize(dict(zip(keys(), cohort.runs)), SliceTokenizer(**TOKENIZER).fit())
         print(f"tokenized {N_SUBJECTS} runs in {time.perf_counter() - start:.0f} s")
-        np.savez(META, labels=cohort.labels, signals=signals)
+        np.savez(META, labels=cohort.labels, trait=cohort.trait, signals=signals)
     meta = np.load(META)
-    return meta["labels"], meta["signals"]
+    return meta["labels"], meta["trait"], meta["signals"]
 
 
 def tablet_job(method, subsets, test, labels, seed, pretrain_on=None):
@@ -176,6 +190,28 @@ def tablet_job(method, subsets, test, labels, seed, pretrain_on=None):
     return probabilities, time.perf_counter() - start
 
 
+def trait_job(method, train, test, trait, seed):
+    """Fit one TABLeT regressor variant on runs ``train``; predicted test traits."""
+    torch.set_num_threads(1)
+    store = TokenStore(STORE)
+    run_keys = keys()
+
+    def runs(indices):
+        return [store.read(run_keys[i]) for i in indices]
+
+    center, attention = VARIANTS[method]
+    start = time.perf_counter()
+    reg = TabletRegressor(**TABLET, center_tokens=center, random_state=seed,
+                          model_params=dict(dropout=0.1, attention=attention))
+    reg.fit(runs(train), trait[train])
+    return {len(train): reg.predict(runs(test))}, time.perf_counter() - start
+
+
+def log_amplitudes(signals):
+    """Log standard deviation over time of each network signal, (n_runs, n_networks)."""
+    return np.log(signals.std(axis=1))
+
+
 def connectivity_model():
     return make_pipeline(
         ConnectivityMeasure(kind="correlation", vectorize=True, discard_diagonal=True),
@@ -185,7 +221,7 @@ def connectivity_model():
 
 
 def main():
-    labels, signals = prepare_data()
+    labels, trait, signals = prepare_data()
     folds = list(StratifiedKFold(N_SPLITS, shuffle=True, random_state=SEED).split(
         signals, labels))
     subsets = [
@@ -193,35 +229,43 @@ def main():
                           random_state=SEED + fold)[0] for size in SUBSET_SIZES] + [train]
         for fold, (train, _) in enumerate(folds)
     ]
-    probabilities = {}  # (method, n_train, fold) -> test probabilities of label 1
-    for fold, (_, test) in enumerate(folds):
+    # (target, method, n_train, fold) -> test probabilities of label 1 or predicted traits
+    predictions = {}
+    amplitudes = log_amplitudes(signals)
+    for fold, (train, test) in enumerate(folds):
         for subset in subsets[fold]:
             for name, model in (("chance", DummyClassifier(strategy="prior")),
                                 ("connectivity_logreg", connectivity_model())):
                 model.fit(signals[subset], labels[subset])
-                probabilities[name, len(subset), fold] = model.predict_proba(signals[test])[:, 1]
+                predictions["label", name, len(subset), fold] = (
+                    model.predict_proba(signals[test])[:, 1])
+        amplitude_model = make_pipeline(StandardScaler(), LinearRegression())
+        amplitude_model.fit(amplitudes[train], trait[train])
+        predictions["trait", "amplitude_linear", len(train), fold] = (
+            amplitude_model.predict(amplitudes[test]))
 
     jobs = {}
     with ProcessPoolExecutor(max_workers=2) as pool:
         for fold, (train, test) in enumerate(folds):
             seed = SEED + fold
-            jobs["pretrained_tablet_divided_centered", fold] = pool.submit(
+            jobs["label", "pretrained_tablet_divided_centered", fold] = pool.submit(
                 tablet_job, "pretrained_tablet_divided_centered", subsets[fold][:-1],
                 test, labels, seed, train)
-            jobs["tablet_divided_centered", fold] = pool.submit(
+            jobs["label", "tablet_divided_centered", fold] = pool.submit(
                 tablet_job, "tablet_divided_centered", subsets[fold], test, labels, seed)
             for method in ("tablet_paper", "tablet_centered"):
-                jobs[method, fold] = pool.submit(tablet_job, method, [train], test, labels, seed)
-        for (method, fold), job in jobs.items():
+                jobs["label", method, fold] = pool.submit(
+                    tablet_job, method, [train], test, labels, seed)
+            for method in ("tablet_paper", "tablet_divided_centered"):
+                jobs["trait", method, fold] = pool.submit(
+                    trait_job, method, train, test, trait, seed)
+        for (target, method, fold), job in jobs.items():
             results, seconds = job.result()
-            test = folds[fold][1]
-            for n_train, probability in results.items():
-                probabilities[method, n_train, fold] = probability
-                print(f"fold {fold} {method} n_train={n_train}: AUC "
-                      f"{roc_auc_score(labels[test], probability):.3f}", flush=True)
-            print(f"fold {fold} {method}: {seconds:.0f} s", flush=True)
+            for n_train, prediction in results.items():
+                predictions[target, method, n_train, fold] = prediction
+            print(f"fold {fold} {target} {method}: {seconds:.0f} s", flush=True)
 
-    table = summarise(probabilities, labels, folds)
+    table = summarise(predictions, labels, trait, folds)
     RESULTS.mkdir(exist_ok=True)
     table.to_csv(RESULTS / "tablet_cohort_classification.tsv", sep="\t", index=False,
                  float_format="%.4f")
@@ -230,36 +274,35 @@ def main():
     plot(table)
 
 
-def summarise(probabilities, labels, folds):
+def summarise(predictions, labels, trait, folds):
+    """One row per target, method, training size and metric, over folds."""
+    metrics = {
+        "label": {
+            "accuracy": lambda test, p: accuracy_score(labels[test], p > 0.5),
+            "roc_auc": lambda test, p: roc_auc_score(labels[test], p),
+        },
+        "trait": {"pearson_r": lambda test, p: np.corrcoef(trait[test], p)[0, 1]},
+    }
     rows = []
-    for method, n_train in dict.fromkeys((m, n) for m, n, _ in probabilities):
-        scores = np.array([
-            (accuracy_score(labels[test], probabilities[method, n_train, fold] > 0.5),
-             roc_auc_score(labels[test], probabilities[method, n_train, fold]))
-            for fold, (_, test) in enumerate(folds)
-        ])
-        for column, metric in enumerate(("accuracy", "roc_auc")):
+    for target, method, n_train in dict.fromkeys(key[:3] for key in predictions):
+        for metric, score in metrics[target].items():
+            values = np.array([score(test, predictions[target, method, n_train, fold])
+                               for fold, (_, test) in enumerate(folds)])
             rows.append(dict(
-                method=method, n_train=n_train, metric=metric,
-                mean=scores[:, column].mean(), std=scores[:, column].std(),
-                folds=" ".join(f"{v:.3f}" for v in scores[:, column]),
+                target=target, method=method, n_train=n_train, metric=metric,
+                mean=values.mean(), std=values.std(),
+                folds=" ".join(f"{v:.3f}" for v in values),
             ))
-    return pd.DataFrame(rows).sort_values(["n_train", "metric"], kind="stable")
+    return pd.DataFrame(rows).sort_values(["target", "n_train", "metric"], kind="stable")
 
 
 def plot(table):
     auc = table[table["metric"] == "roc_auc"]
     n_full = auc["n_train"].max()
-    fig, (bars, curves) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True,
-                                       gridspec_kw=dict(width_ratios=[1, 1]))
-    full = auc[auc["n_train"] == n_full]
-    for x, row in enumerate(full.itertuples()):
-        values = np.array(row.folds.split(), dtype=float)
-        bars.bar(x, row.mean, color="lightsteelblue", edgecolor="k")
-        bars.scatter(x + np.linspace(-0.15, 0.15, len(values)), values,
-                     color="k", s=12, zorder=3)
-    bars.set_xticks(range(len(full)), full["method"], rotation=30, ha="right")
-    bars.set_title(f"{n_full} training runs (bars: mean; dots: folds)")
+    fig, (bars, curves, traits) = plt.subplots(
+        1, 3, figsize=(15, 4.4), gridspec_kw=dict(width_ratios=[5, 4, 3]))
+    _fold_bars(bars, auc[auc["n_train"] == n_full])
+    bars.set_title(f"Label, {n_full} training runs (bars: mean; dots: folds)")
     bars.set_ylabel("held-out ROC AUC")
     for method, marker in (("connectivity_logreg", "s"), ("tablet_divided_centered", "o"),
                            ("pretrained_tablet_divided_centered", "^")):
@@ -267,16 +310,32 @@ def plot(table):
         curves.errorbar(rows["n_train"], rows["mean"], yerr=rows["std"], marker=marker,
                         capsize=3, label=method)
     curves.set_xlabel("labelled training runs")
-    curves.set_title(f"Fewer labels (mean and sd over {N_SPLITS} folds)")
+    curves.set_ylabel("held-out ROC AUC")
+    curves.set_title(f"Label, fewer labels (mean and sd over {N_SPLITS} folds)")
     curves.legend(loc="lower right", fontsize=8)
     for ax in (bars, curves):
         ax.axhline(0.5, color="grey", ls="--", lw=1)
         ax.set_ylim(0, 1.05)
-    fig.suptitle(f"Coupling label of a simulated cohort ({N_SUBJECTS} runs x "
+    _fold_bars(traits, table[table["metric"] == "pearson_r"])
+    traits.axhline(0, color="grey", lw=1)
+    traits.set_ylim(-0.1, 1.05)
+    traits.set_ylabel("held-out Pearson r")
+    traits.set_title(f"Trait, {n_full} training runs")
+    fig.suptitle(f"Label and trait of a simulated cohort ({N_SUBJECTS} runs x "
                  f"{N_FRAMES} frames, effect size {EFFECT_SIZE:g})")
     fig.tight_layout()
     save_figure(fig, RESULTS / "tablet_cohort_classification")
     plt.close(fig)
+
+
+def _fold_bars(ax, rows):
+    """Bars of the mean score of each method, dots for its folds."""
+    for x, row in enumerate(rows.itertuples()):
+        values = np.array(row.folds.split(), dtype=float)
+        ax.bar(x, row.mean, color="lightsteelblue", edgecolor="k")
+        ax.scatter(x + np.linspace(-0.15, 0.15, len(values)), values,
+                   color="k", s=12, zorder=3)
+    ax.set_xticks(range(len(rows)), rows["method"], rotation=30, ha="right")
 
 
 if __name__ == "__main__":
