@@ -74,8 +74,8 @@ runs and of the trait correlations (``.png`` and ``.pdf``).
 
 Run with ``python analyses/tablet_cohort_classification.py``. Measured:
 simulation 1.4 minutes and tokenization about 7 minutes on one torch
-thread (cached afterwards; the script tokenizes on two), the 28 TABLeT
-fits 26 minutes on 2 CPU cores.
+thread (cached afterwards; the script tokenizes on two), the 44 TABLeT
+fits and 4 pre-trainings 26 minutes on 2 CPU cores.
 """
 
 import os
