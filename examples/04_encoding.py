@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
 from neurost.atlases import load_atlas
-from neurost.datasets import make_routing_dataset
+from neurost.datasets import MMP_AREAS, make_routing_dataset
 from neurost.encoding import RidgeEncoder, RoutingEncoder
 from neurost.features import BackboneFeatures, Delayer
 from neurost.metrics import correlation_score, explained_variance_ratio, ncsnr, noise_ceiling
@@ -116,26 +116,15 @@ plot_attention_on_image(
 # %% [markdown]
 # ## Scores on the cortex
 # Per-ROI values are drawn on an atlas's areas. The ROIs here are
-# simulated, so their placement is illustrative: location ROIs on early
-# visual areas, content ROIs on category-selective regions of the HCP
-# multi-modal parcellation.
+# simulated, so their placement is illustrative: `MMP_AREAS` puts location
+# ROIs on early visual areas and content ROIs on category-selective regions
+# of the HCP multi-modal parcellation.
 
 # %%
-areas = {
-    "location-center": ["L_V1", "R_V1"],
-    "location-upper-left": ["R_V2"],
-    "location-lower-left": ["R_V3"],
-    "location-upper-right": ["L_V2"],
-    "location-lower-right": ["L_V3"],
-    "content-face": ["L_FFC", "R_FFC"],
-    "content-cat": ["L_LO2", "R_LO2", "L_LO3", "R_LO3"],
-    "content-cup": ["L_PIT", "R_PIT"],
-    "content-motorcycle": ["L_PHA1", "R_PHA1", "L_PHA2", "R_PHA2", "L_PHA3", "R_PHA3"],
-}
 r = correlation_score(Y[test], routing.predict(X[test]))
-per_roi = {roi: float(r[data.roi_labels == roi].mean()) for roi in areas}
+per_roi = {roi: float(r[data.roi_labels == roi].mean()) for roi in MMP_AREAS}
 plot_on_cortex(
-    per_roi, load_atlas("mmp1"), rois=areas, surface="flat", vmin=0, vmax=1,
+    per_roi, load_atlas("mmp1"), rois=MMP_AREAS, surface="flat", vmin=0, vmax=1,
     colorbar_label="test Pearson r", output_file="routing_r_on_cortex",
     title="RoutingEncoder test r per simulated ROI (illustrative placement)",
 )

@@ -9,22 +9,6 @@ N_IMAGES, N_TRAIN, N_VERTICES_PER_ROI, SEED = 400, 320, 10, 0
 #: Test images whose attention maps are drawn.
 N_SHOWN = 3
 
-#: Simulated ROI -> MMP 1.0 areas it is drawn on. Each hemisphere gets the
-#: opposite half of the visual field, as in real retinotopy; the upper /
-#: lower split over V2 and V3 is arbitrary (each of them maps a whole
-#: quadrant in a dorsal and a ventral half that MMP does not separate).
-CORTICAL_AREAS = {
-    "location-center": ["L_V1", "R_V1"],
-    "location-upper-left": ["R_V2"],
-    "location-lower-left": ["R_V3"],
-    "location-upper-right": ["L_V2"],
-    "location-lower-right": ["L_V3"],
-    "content-face": ["L_FFC", "R_FFC"],
-    "content-cat": ["L_LO2", "R_LO2", "L_LO3", "R_LO3"],
-    "content-cup": ["L_PIT", "R_PIT"],
-    "content-motorcycle": ["L_PHA1", "R_PHA1", "L_PHA2", "R_PHA2", "L_PHA3", "R_PHA3"],
-}
-
 
 def encoding_routing(report, out_dir, log):
     """Transformer brain encoder and ridge on simulated ROIs with known routing."""
@@ -33,7 +17,7 @@ def encoding_routing(report, out_dir, log):
     from threadpoolctl import threadpool_limits
 
     from ..atlases import load_atlas
-    from ..datasets import make_routing_dataset
+    from ..datasets import MMP_AREAS, make_routing_dataset
     from ..encoding import RidgeEncoder, RoutingEncoder
     from ..metrics import correlation_score, explained_variance_ratio, ncsnr, noise_ceiling
     from ..plotting import plot_attention_on_image, plot_on_cortex
@@ -106,7 +90,7 @@ def encoding_routing(report, out_dir, log):
     per_roi = per_vertex.groupby("roi", sort=False).mean(numeric_only=True)
     per_roi.insert(0, "kind", [data.roi_kinds[roi] for roi in per_roi.index])
     per_roi.insert(1, "MMP areas (illustrative)",
-                   [", ".join(CORTICAL_AREAS[roi]) for roi in per_roi.index])
+                   [", ".join(MMP_AREAS[roi]) for roi in per_roi.index])
     per_roi["attention variability"] = [
         variability[list(routing.rois_).index(roi)] for roi in per_roi.index
     ]
@@ -131,7 +115,7 @@ def encoding_routing(report, out_dir, log):
     log("drawing the ROI scores on the cortex")
     atlas = load_atlas("mmp1")
     fig, _ = plot_on_cortex(
-        per_roi["r routing"].to_dict(), atlas, rois=CORTICAL_AREAS, surface="flat",
+        per_roi["r routing"].to_dict(), atlas, rois=MMP_AREAS, surface="flat",
         vmin=0, vmax=1, colorbar_label="test Pearson r (RoutingEncoder)",
         title="RoutingEncoder test r per simulated ROI (illustrative placement)",
     )
@@ -141,7 +125,7 @@ def encoding_routing(report, out_dir, log):
         "each ROI stands for (illustrative placement)",
     )
     fig, _ = plot_on_cortex(
-        per_roi["attention variability"].to_dict(), atlas, rois=CORTICAL_AREAS,
+        per_roi["attention variability"].to_dict(), atlas, rois=MMP_AREAS,
         surface="flat", vmin=0, vmax=1, cmap="magma",
         colorbar_label="attention variability across images (1 - mean r with the mean map)",
         title="Location- vs content-driven routing per simulated ROI",

@@ -20,7 +20,7 @@ from .nitime_runs import (
     load_nitime_resting_state,
     load_nitime_runs,
 )
-from .routing import LOCATION_FIELDS, OBJECT_CROPS, make_routing_dataset
+from .routing import LOCATION_FIELDS, MMP_AREAS, OBJECT_CROPS, make_routing_dataset
 from .surfaces import load_fsaverage5, load_fslr32k
 from .templates import load_mni152
 from .video import load_sample_video
@@ -29,6 +29,7 @@ __all__ = [
     "LABEL_NETWORKS",
     "LOCATION_FIELDS",
     "MESH_KINDS",
+    "MMP_AREAS",
     "MOTIONS",
     "NATURAL_IMAGES",
     "NETWORKS",

@@ -44,6 +44,25 @@ LOCATION_FIELDS = {
     "location-lower-right": (0.75, 0.75, 0.11),
 }
 
+#: Simulated ROI -> HCP multi-modal parcellation (MMP 1.0) areas on which
+#: examples and the demo draw it; the placement is illustrative. Location
+#: ROIs go to early visual areas, each hemisphere taking the opposite half
+#: of the visual field as in real retinotopy (the upper / lower split over
+#: V2 and V3 is arbitrary: each maps a quadrant in dorsal and ventral halves
+#: that MMP does not separate); content ROIs go to category-selective
+#: regions.
+MMP_AREAS = {
+    "location-center": ["L_V1", "R_V1"],
+    "location-upper-left": ["R_V2"],
+    "location-lower-left": ["R_V3"],
+    "location-upper-right": ["L_V2"],
+    "location-lower-right": ["L_V3"],
+    "content-face": ["L_FFC", "R_FFC"],
+    "content-cat": ["L_LO2", "R_LO2", "L_LO3", "R_LO3"],
+    "content-cup": ["L_PIT", "R_PIT"],
+    "content-motorcycle": ["L_PHA1", "R_PHA1", "L_PHA2", "R_PHA2", "L_PHA3", "R_PHA3"],
+}
+
 _OBJECTS_PER_IMAGE = 2
 _OBJECT_SIZE = (0.3, 0.5)  # sqrt(height * width) as a fraction of the image side
 _MAX_OVERLAP = 0.1  # largest fraction of an object's box another may cover

@@ -5,7 +5,12 @@ import pytest
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import cross_val_predict
 
-from neurost.datasets.routing import LOCATION_FIELDS, OBJECT_CROPS, make_routing_dataset
+from neurost.datasets.routing import (
+    LOCATION_FIELDS,
+    MMP_AREAS,
+    OBJECT_CROPS,
+    make_routing_dataset,
+)
 from neurost.metrics.noise_ceiling import ncsnr, noise_ceiling
 
 
@@ -35,6 +40,14 @@ def test_shapes_and_dtypes(data):
     assert "routing" in data.description
     np.testing.assert_allclose(data.responses, data.repeats.mean(axis=0), atol=1e-5)
     np.testing.assert_allclose(data.signal.std(axis=0), 1.0, atol=1e-4)
+
+
+def test_mmp_areas_cover_every_roi_with_areas_of_the_atlas(data):
+    from neurost.atlases import load_atlas
+
+    assert set(MMP_AREAS) == set(data.roi_names)
+    names = set(load_atlas("mmp1").roi_names)
+    assert {area for areas in MMP_AREAS.values() for area in areas} <= names
 
 
 def test_custom_sizes():
