@@ -118,15 +118,21 @@ class CenteredRun:
     Parameters
     ----------
     run : ArrayRun or StoreRun
-        Read whole once, to compute the mean.
+        Read once, in blocks of ``_MEAN_BLOCK`` frames, to compute the mean.
     """
+
+    _MEAN_BLOCK = 256
 
     def __init__(self, run):
         self.run = run
         self.name = run.name
         self.n_frames = run.n_frames
         self.token_shape = run.token_shape
-        self.mean = np.asarray(run.read(0, run.n_frames), np.float64).mean(axis=0)
+        total = np.zeros(run.token_shape)
+        for start in range(0, run.n_frames, self._MEAN_BLOCK):
+            block = run.read(start, min(start + self._MEAN_BLOCK, run.n_frames))
+            total += block.sum(axis=0, dtype=np.float64)
+        self.mean = total / run.n_frames
 
     def read(self, start, stop):
         """Centred frames ``start:stop``, (stop - start, n_tokens, token_dim) float32."""

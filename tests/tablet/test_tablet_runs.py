@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from neurost.tablet import TabletClassifier
-from neurost.tablet._datasets import CropDataset, WindowDataset, pad_frames
+from neurost.tablet._datasets import CenteredRun, CropDataset, WindowDataset, pad_frames
 from neurost.tablet._runs import ArrayRun, as_runs, check_short_runs, check_token_shapes
 
 
@@ -86,3 +86,13 @@ def test_two_d_array_rows_are_one_frame_runs():
         clf.predict(X[:, :4])
     clf.fit([x[None, None, :] for x in X], np.arange(6) % 2)
     assert not hasattr(clf, "n_features_in_")
+
+
+def test_centered_run_subtracts_the_mean_frame_read_in_blocks():
+    tokens = np.random.default_rng(0).normal(5, 1, size=(600, 2, 3)).astype(np.float32)
+    centred = CenteredRun(ArrayRun(tokens, "run"))  # 600 frames: 3 blocks, the last partial
+    assert (centred.name, centred.n_frames, centred.token_shape) == ("run", 600, (2, 3))
+    np.testing.assert_allclose(centred.mean, tokens.mean(axis=0, dtype=np.float64), rtol=1e-12)
+    frames = centred.read(10, 20)
+    assert frames.dtype == np.float32
+    np.testing.assert_allclose(frames, tokens[10:20] - tokens.mean(axis=0), atol=1e-5)
