@@ -1,10 +1,17 @@
 """Safe file writing: nothing neurost writes can leave a user's file corrupt."""
 
 import contextlib
+import glob
 import os
+import re
 import secrets
 import shutil
+import socket
 from pathlib import Path
+
+# Temporary files carry the writer's host and process id, so that a later
+# write can tell the debris of a dead writer from the file of a live one.
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
 
 
 @contextlib.contextmanager
@@ -18,6 +25,11 @@ def atomic_write(path, overwrite=False):
     file gets the permissions of any new file (the umask applies), or keeps
     those of the file it replaces.
 
+    A writer killed outright (SIGKILL, power loss) cannot remove its
+    temporary file; the next write to the same ``path`` removes the
+    temporary files of that path whose writer, a process of this machine,
+    no longer runs. Those of live writers are left alone.
+
     Parameters
     ----------
     path : str or os.PathLike
@@ -28,7 +40,8 @@ def atomic_write(path, overwrite=False):
     Yields
     ------
     pathlib.Path
-        The temporary path to write to.
+        The temporary path to write to, named
+        ``.<name>.<host>.<pid>.<random>.tmp``.
 
     Raises
     ------
@@ -44,7 +57,10 @@ def atomic_write(path, overwrite=False):
         )
     if not path.parent.is_dir():
         raise FileNotFoundError(f"path: directory '{path.parent}' does not exist.")
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    remove_stale_temporaries(path)
+    temporary = path.with_name(
+        f".{path.name}.{_HOST}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
+    )
     # os.open honours the umask, so the file gets the permissions of any
     # file the user creates (tempfile.mkstemp would make it private).
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
@@ -55,3 +71,38 @@ def atomic_write(path, overwrite=False):
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(path):
+    """Remove the temporary files of ``path`` left by dead writers of this machine.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A destination of :func:`atomic_write`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files removed.
+    """
+    pattern = re.compile(
+        rf"^\.{re.escape(path.name)}\.{re.escape(_HOST)}\.(\d+)\.[0-9a-f]{{12}}\.tmp$"
+    )
+    removed = []
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        match = pattern.match(candidate.name)
+        if match and not _is_running(int(match.group(1))):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
+
+
+def _is_running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a live process of another user
+        return True
+    return True

@@ -1,5 +1,11 @@
 """HDF5 response matrices: partial reads, safe writes, bad files."""
 
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 import tracemalloc
 
 import h5py
@@ -246,3 +252,45 @@ def test_directory_as_destination_is_refused_before_writing(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a directory"):
         save_responses(folder, np.ones((3, 2)), overwrite=True)
     assert list(folder.iterdir()) == [] and list(tmp_path.iterdir()) == [folder]
+
+
+_KILLED_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import numpy as np
+    from neurost.io import save_responses
+
+    class Stalling:
+        shape, dtype = (4, 3), np.dtype(np.float32)
+
+        def __getitem__(self, rows):
+            Path(sys.argv[2]).touch()  # the temporary file is open: kill me now
+            time.sleep(60)
+
+    save_responses(sys.argv[1], Stalling())
+    """
+)
+
+
+def test_write_killed_by_sigkill_leaves_no_debris_after_next_write(tmp_path):
+    target, started = tmp_path / "betas.h5", tmp_path / "started"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(target), str(started)]
+    )
+    try:
+        for _ in range(600):
+            if started.exists() or writer.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert started.exists(), "the writer did not start writing"
+        os.kill(writer.pid, signal.SIGKILL)
+    finally:
+        writer.kill()
+        writer.wait()
+    debris = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert len(debris) == 1 and str(writer.pid) in debris[0]
+    assert not target.exists()
+    save_responses(target, _value(range(4), range(3)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["betas.h5", "started"]
+    np.testing.assert_array_equal(load_responses(target), _value(range(4), range(3)))

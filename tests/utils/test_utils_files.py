@@ -1,9 +1,11 @@
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
-from neurost._utils.files import atomic_write
+from neurost._utils.files import _HOST, atomic_write, remove_stale_temporaries
 
 
 def _mode(path):
@@ -56,3 +58,36 @@ def test_missing_folder_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         with atomic_write(tmp_path / "nope" / "a.txt"):
             pass
+
+
+def _dead_pid():
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _temporary_of(target, pid):
+    return target.with_name(f".{target.name}.{_HOST}.{pid}.{'0' * 12}.tmp")
+
+
+def test_next_write_removes_debris_of_dead_writers_only(tmp_path):
+    target = tmp_path / "a.txt"
+    dead = _temporary_of(target, _dead_pid())
+    live = _temporary_of(target, os.getpid())
+    other_file = _temporary_of(tmp_path / "b.txt", _dead_pid())
+    for path in (dead, live, other_file):
+        path.write_text("half")
+    with atomic_write(target) as temporary:
+        assert temporary.name.startswith(f".a.txt.{_HOST}.{os.getpid()}.")
+        temporary.write_text("new")
+    assert target.read_text() == "new"
+    assert not dead.exists()
+    assert live.exists() and other_file.exists()
+
+
+def test_temporaries_of_other_hosts_are_left_alone(tmp_path):
+    target = tmp_path / "a.txt"
+    remote = target.with_name(f".a.txt.elsewhere.{_dead_pid()}.{'0' * 12}.tmp")
+    remote.write_text("half")
+    assert remove_stale_temporaries(target) == []
+    assert remote.exists()
