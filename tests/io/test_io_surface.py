@@ -1,5 +1,8 @@
 """load_bold on surface runs: GIfTI (single and pairs), MGH/MGZ, meshes."""
 
+import subprocess
+import sys
+
 import nibabel as nib
 import numpy as np
 import pytest
@@ -74,7 +77,7 @@ def test_gifti_pair_gets_the_standard_mesh_by_vertex_count(tmp_path, as_dict):
     assert run.shape == (2 * N5, 5) and run.t_r == 1.5 and get_t_r(pair) == 1.5
     np.testing.assert_array_equal(run.data.parts["left"], left)
     np.testing.assert_array_equal(run.data.parts["right"], right)
-    from neurost.datasets import load_surface_mesh
+    from neurost.io.meshes import load_surface_mesh
 
     expected = load_surface_mesh("fsaverage5", "pial")
     np.testing.assert_array_equal(
@@ -263,3 +266,17 @@ def test_surface_map_with_a_tr_in_its_header_has_no_t_r(tmp_path):
     path = _mgh(tmp_path / "rh.thickness.mgz", _data(60, 1, 6)[:, 0], tr_ms=2000.0)
     assert get_t_r(path) is None
     assert load_bold(path).t_r is None
+
+
+def test_io_does_not_import_datasets():
+    # neurost.datasets reads its runs with neurost.io: io must not need it back.
+    code = (
+        "import sys, pkgutil, importlib, neurost.io\n"
+        "for m in pkgutil.iter_modules(neurost.io.__path__):\n"
+        "    importlib.import_module('neurost.io.' + m.name)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('neurost.datasets')))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert output == "[]"
