@@ -10,25 +10,25 @@ drives a `skorch <https://skorch.readthedocs.io>`_ ``NeuralNet``:
   a score (higher is better), restoring the best epoch's weights;
 - bfloat16 autocast on CUDA (mixed precision), full float32 on the CPU;
 - a tqdm progress bar and an epoch table when ``verbose`` is positive;
-- optional checkpoints of the best epoch in ``checkpoint_dir``;
+- a checkpoint of the whole state after every epoch, from which an
+  interrupted fit resumes (:class:`~neurost._utils.checkpoints.TrainingCheckpoint`);
+- a clear error as soon as the loss is NaN or infinite;
 - seeded from the estimator's ``random_state`` without touching the global
   torch random state of the caller.
 
 Datasets are ``torch.utils.data.Dataset`` objects whose items are
 ``(inputs, target)`` pairs; ``inputs`` is a tensor or a dict of tensors
-passed to the module's ``forward`` as keyword arguments. To train past one
-machine, wrap the module for ``torch.nn.parallel.DistributedDataParallel``
-under ``torchrun``; skorch supports it.
+passed to the module's ``forward`` as keyword arguments.
 """
 
 import contextlib
+import copy
 
 import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import (
     Callback,
-    Checkpoint,
     EarlyStopping,
     GradientNormClipping,
     LRScheduler,
@@ -37,6 +37,7 @@ from skorch.callbacks import (
 from skorch.helper import predefined_split
 from sklearn.utils import check_random_state
 
+from .checkpoints import TrainingCheckpoint
 from .device import resolve_device
 
 
@@ -111,7 +112,8 @@ def fit_module(
     device="auto",
     verbose=0,
     seed=0,
-    checkpoint_dir=None,
+    checkpoint=None,
+    resume=False,
 ):
     """Train ``module`` in place and return its per-epoch history.
 
@@ -144,18 +146,33 @@ def fit_module(
         0 is silent; 1 shows a progress bar and the epoch table.
     seed : int
         Seeds the weights' shuffling and dropout (see :func:`torch_seed`).
-    checkpoint_dir : str or path-like, optional
-        Where to save the best epoch's parameters, optimizer and history.
+    checkpoint : str or path-like, optional
+        File where the state of training is saved after every epoch
+        (atomically; see :class:`~neurost._utils.checkpoints.TrainingCheckpoint`).
+    resume : bool, default=False
+        Continue from ``checkpoint`` when it exists: the weights, optimizer,
+        schedule, early-stopping counters, history and random generators
+        are restored, and training ends as the uninterrupted one would
+        have. False starts afresh.
 
     Returns
     -------
     list of dict
         One entry per epoch (``train_loss``, and ``valid_loss`` /
         ``valid_score`` when validating).
+
+    Raises
+    ------
+    ValueError
+        If the training loss becomes NaN or infinite (the message gives the
+        epoch and the hyper-parameters), or if ``checkpoint`` holds the
+        state of another model.
     """
     device = resolve_device(device)
+    settings = dict(lr=lr, weight_decay=weight_decay, grad_clip=grad_clip, batch_size=batch_size)
     callbacks = [
         ("lr_schedule", LRScheduler(torch.optim.lr_scheduler.CosineAnnealingLR, T_max=max_epochs)),
+        ("finite_loss", _FiniteLoss(settings)),
     ]
     if grad_clip is not None:
         callbacks.append(("grad_clip", GradientNormClipping(grad_clip)))
@@ -174,13 +191,11 @@ def fit_module(
                 ),
             )
         )
-        if checkpoint_dir is not None:
-            callbacks.append(
-                (
-                    "checkpoint",
-                    Checkpoint(monitor=f"{monitor}_best", dirname=str(checkpoint_dir)),
-                )
-            )
+    saved = None
+    if checkpoint is not None:
+        saver = TrainingCheckpoint(checkpoint)
+        saved = saver.load() if resume else None
+        callbacks.append(("checkpoint", saver))
     if verbose:
         callbacks.append(("progress", ProgressBar()))
     net = _Net(
@@ -200,11 +215,33 @@ def fit_module(
     )
     with seeded(seed):
         net.initialize()
-        net.fit(train_data, y=None)
+        if saved is not None:
+            saver.restore(net, saved)
+        if saved is None or not saved["finished"]:
+            net.partial_fit(train_data, None, epochs=max_epochs - len(net.history))
     return [
         {key: value for key, value in epoch.items() if key != "batches"}
         for epoch in net.history
     ]
+
+
+class _FiniteLoss(Callback):
+    """Stop training with a clear error as soon as the loss is not finite."""
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if loss is None or torch.isfinite(loss).all():
+            return
+        epoch = len(net.history)
+        where = "training" if training else "validation"
+        settings = ", ".join(f"{name}={value!r}" for name, value in self.settings.items())
+        raise ValueError(
+            f"Training diverged: the {where} loss is {float(loss.detach())} at epoch {epoch} "
+            f"({settings}). Lower lr, set grad_clip, or check the inputs and "
+            "targets for extreme values."
+        )
 
 
 def _quiet_sink(*args, **kwargs):
@@ -214,32 +251,56 @@ def _quiet_sink(*args, **kwargs):
 def predict_module(module, data, *, batch_size=64, device="auto"):
     """Run ``module`` in eval mode over a dataset and concatenate its outputs.
 
+    On the CPU the module runs in float64 (on a copy, the fitted module is
+    left as it is), so that a sample's output does not depend on the other
+    samples of its batch: float32 matrix products round differently for
+    batches of different sizes. On CUDA it runs in float32.
+
     Parameters
     ----------
     module : torch.nn.Module
     data : torch.utils.data.Dataset
-        Items are ``(inputs, target)``; targets are ignored.
+        Items are ``(inputs, target)``; targets are ignored. Inputs are a
+        tensor or a dict of tensors (keyword arguments of ``forward``).
     batch_size : int
     device : str or torch.device
 
     Returns
     -------
     torch.Tensor
-        The outputs along the first axis, on the CPU, in float32.
+        The outputs along the first axis, on the CPU: float64 when computed
+        on the CPU, float32 on CUDA.
+
+    Raises
+    ------
+    ValueError
+        If the outputs hold NaN or infinite values.
     """
     device = resolve_device(device)
+    dtype = torch.float64 if device.type == "cpu" else torch.float32
+    runner = copy.deepcopy(module).to(device=device, dtype=dtype).eval()
     loader = torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False)
-    was_training = module.training
-    module.to(device).eval()
     outputs = []
-    try:
-        with torch.no_grad():
-            for inputs, _ in loader:
-                if isinstance(inputs, dict):
-                    out = module(**{k: v.to(device) for k, v in inputs.items()})
-                else:
-                    out = module(inputs.to(device))
-                outputs.append(out.float().cpu())
-    finally:
-        module.train(was_training)
-    return torch.cat(outputs)
+    with torch.no_grad():
+        for inputs, _ in loader:
+            if isinstance(inputs, dict):
+                out = runner(**{k: _to(v, device, dtype) for k, v in inputs.items()})
+            else:
+                out = runner(_to(inputs, device, dtype))
+            outputs.append(out.to(device="cpu", dtype=dtype))
+    outputs = torch.cat(outputs)
+    bad = ~torch.isfinite(outputs)
+    if bad.any():
+        raise ValueError(
+            f"The model's outputs hold {int(bad.sum())} NaN or infinite value(s) "
+            f"out of {outputs.numel()}: its weights or the inputs hold extreme or "
+            "non-finite values."
+        )
+    return outputs
+
+
+def _to(tensor, device, dtype):
+    """``tensor`` on ``device``, floating tensors cast to ``dtype``."""
+    if tensor.is_floating_point():
+        return tensor.to(device=device, dtype=dtype)
+    return tensor.to(device)

@@ -40,11 +40,12 @@ class CropDataset(Dataset):
     n_frames : int
         Frames per crop; shorter runs are taken whole and padded.
     seed : int
-        Seeds the crop positions.
+        Seeds the fixed crop positions.
     fixed : bool, default=False
         False draws a new crop every time an item is read (training: other
-        crops every epoch); True always gives run ``i`` the same crop
-        (validation).
+        crops every epoch), from torch's random generator, so that a
+        checkpoint of that generator resumes the same crops; True always
+        gives run ``i`` the same crop (validation), drawn from ``seed``.
     """
 
     def __init__(self, runs, targets, n_frames, seed, fixed=False):
@@ -53,15 +54,17 @@ class CropDataset(Dataset):
         self.n_frames = n_frames
         self.seed = seed
         self.fixed = fixed
-        self._rng = np.random.default_rng(seed)
 
     def __len__(self):
         return len(self.runs)
 
     def __getitem__(self, index):
         run = self.runs[index]
-        rng = np.random.default_rng([self.seed, index]) if self.fixed else self._rng
-        start = int(rng.integers(0, max(run.n_frames - self.n_frames, 0) + 1))
+        n_starts = max(run.n_frames - self.n_frames, 0) + 1
+        if self.fixed:
+            start = int(np.random.default_rng([self.seed, index]).integers(n_starts))
+        else:
+            start = int(torch.randint(n_starts, ()))
         inputs = pad_frames(run.read(start, start + self.n_frames), self.n_frames)
         target = inputs["tokens"] if self.targets is None else self.targets[index]
         return inputs, target

@@ -80,7 +80,7 @@ def integrated_gradients(estimator, X, target=None, n_steps=32, baseline=None):
     device = next(model.parameters()).device
     scale = 1.0
     if isinstance(estimator, TabletRegressor):
-        scale = float(estimator.target_scale_[outputs[0]])
+        scale = float(estimator.target_scaler_.scale_[outputs[0]])
     alphas = (torch.arange(n_steps, dtype=torch.float32) + 0.5) / n_steps
     was_training = model.training
     model.eval()
@@ -156,7 +156,7 @@ def _output_index(estimator, runs, target):
     """The model output attributed, one per run."""
     n_runs = len(runs)
     if isinstance(estimator, TabletRegressor):
-        n_targets = len(estimator.target_scale_)
+        n_targets = len(estimator.target_scaler_.scale_)
         index = 0 if target is None else target
         if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not (
             0 <= index < n_targets

@@ -1,15 +1,15 @@
 """Self-supervised pre-training of the TABLeT transformer by masked token modelling."""
 
-import numbers
+from numbers import Real
 
 import numpy as np
 import torch
-from sklearn.base import TransformerMixin
+from sklearn.base import TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from .._utils.training import predict_module, seeded
-from .._utils.validation import describe
+from .._utils.training import seeded
 from ..models import MaskedTokenModel, masked_l1_loss
 from ._docs import fill_doc
 from ._base import TabletEstimator
@@ -31,6 +31,11 @@ class _FixedMaskErrors(nn.Module):
     entries, and their number.
     """
 
+    _parameter_constraints = {
+        **TabletEstimator._parameter_constraints,
+        "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
+    }
+
     def __init__(self, model, seed):
         super().__init__()
         self.model = model
@@ -43,7 +48,7 @@ class _FixedMaskErrors(nn.Module):
         reconstruction, mask = self.model(tokens, padding_mask, generator=self._generator)
         error = (reconstruction.float() - tokens).abs().sum(dim=-1)
         total = (error * mask).sum(dim=(1, 2))
-        count = mask.sum(dim=(1, 2)).float() * tokens.shape[-1]
+        count = mask.sum(dim=(1, 2)).to(error.dtype) * tokens.shape[-1]
         return torch.stack([total, count], dim=1)
 
 
@@ -74,7 +79,8 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
 
     Parameters
     ----------
-    {PRETRAINER_PARAMETERS}
+    %(tablet_parameters)s
+    %(torch_training)s
     mask_ratio : float, default=0.5
         Share of the token positions masked in each crop.
 
@@ -115,10 +121,13 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
         lr=3e-4,
         weight_decay=0.01,
         validation_fraction=0.15,
+        validation_split="random",
         patience=5,
         grad_clip=1.0,
         pad_short_runs=True,
         model_params=None,
+        checkpoint_dir=None,
+        warm_start=False,
         device="auto",
         verbose=0,
         random_state=None,
@@ -129,35 +138,36 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
             tokenizer=tokenizer, preset=preset, n_frames=n_frames,
             max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             weight_decay=weight_decay, validation_fraction=validation_fraction,
-            patience=patience, grad_clip=grad_clip, pad_short_runs=pad_short_runs,
-            model_params=model_params, device=device, verbose=verbose,
-            random_state=random_state, center_tokens=center_tokens,
+            validation_split=validation_split, patience=patience, grad_clip=grad_clip,
+            pad_short_runs=pad_short_runs, model_params=model_params,
+            checkpoint_dir=checkpoint_dir, warm_start=warm_start, device=device,
+            verbose=verbose, random_state=random_state, center_tokens=center_tokens,
         )
         self.mask_ratio = mask_ratio
 
     @fill_doc
-    def fit(self, X, y=None):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, groups=None):
         """Pre-train on random crops of the runs.
 
         Parameters
         ----------
-        {RUNS}
+        %(runs)s
         y : None
             Ignored.
+        %(groups_runs)s
 
         Returns
         -------
         self
         """
-        ratio = self.mask_ratio
-        if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not 0 < ratio < 1:
-            raise ValueError(f"mask_ratio must be a number in (0, 1); got {describe(ratio)}.")
-        runs = self._fit_runs(X)
-        seed = self._seed()
+        rng = self._start_fit()
+        runs, groups = self._fit_runs(X, groups=groups)
+        seed = self._torch_seed(rng)
         backbone = self._build_model(1, seed)
         with seeded(seed + 1):
-            model = MaskedTokenModel(backbone, float(ratio))
-        self.history_ = self._train(model, _MaskedL1(), runs, None, seed)
+            model = MaskedTokenModel(backbone, float(self.mask_ratio))
+        self._train_on_runs(model, _MaskedL1(), runs, None, rng, seed, groups=groups)
         self.model_ = model
         self.backbone_ = backbone
         return self
@@ -172,7 +182,7 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
 
         Parameters
         ----------
-        {RUNS}
+        %(runs)s
         y : None
             Ignored.
 
@@ -183,13 +193,10 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
             masked token of every window, in token units.
         """
         runs = self._runs(X)
-        seed = int(np.random.default_rng(self._seed()).integers(2**31))
-        errors = predict_module(
-            _FixedMaskErrors(self.model_, seed),
-            WindowDataset(runs, self.n_frames),
-            batch_size=self.batch_size,
-            device=self.device,
-        ).double()
+        seed = int(np.random.default_rng(self._torch_seed(self.random_state)).integers(2**31))
+        errors = self._predict(
+            _FixedMaskErrors(self.model_, seed), WindowDataset(runs, self.n_frames)
+        )
         return -float(errors[:, 0].sum() / errors[:, 1].sum())
 
     @fill_doc
@@ -198,7 +205,7 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
 
         Parameters
         ----------
-        {RUNS}
+        %(runs)s
 
         Returns
         -------
@@ -207,8 +214,4 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
         check_is_fitted(self, "backbone_")
         runs = self._runs(X)
         windows = WindowDataset(runs, self.n_frames)
-        outputs = predict_module(
-            _ClsEmbedding(self.backbone_), windows, batch_size=self.batch_size,
-            device=self.device,
-        )
-        return windows.average(outputs.numpy())
+        return windows.average(self._predict(_ClsEmbedding(self.backbone_), windows))

@@ -1,17 +1,21 @@
 """TABLeT classifier and regressor: a transformer over whole runs of tokens."""
 
+from collections.abc import Mapping
+
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from torch import nn
 
 from .._utils.validation import describe
+from ._base import TabletEstimator
 from ._docs import fill_doc
-from ._base import TabletEstimator, load_backbone
+from .pretraining import MaskedTokenPretrainer
 
 class _ClassLoss(nn.Module):
     """Class-weighted loss on logits: BCE (one logit) or cross-entropy.
@@ -50,7 +54,9 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
 
     Parameters
     ----------
-    {PARAMETERS}
+    %(tablet_parameters)s
+    %(torch_training)s
+    %(init_from)s
     class_weight : "balanced", dict or None, default="balanced"
         Weights of the classes in the loss: "balanced" weighs each class
         inversely to its frequency (the paper's ``pos_weight``); a dict maps
@@ -90,6 +96,12 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
     (6, 2)
     """
 
+    _parameter_constraints = {
+        **TabletEstimator._parameter_constraints,
+        "init_from": [MaskedTokenPretrainer, Mapping, None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
     def __init__(
         self,
         tokenizer=None,
@@ -100,10 +112,13 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
         lr=3e-4,
         weight_decay=0.01,
         validation_fraction=0.15,
+        validation_split="stratified",
         patience=5,
         grad_clip=1.0,
         pad_short_runs=True,
         model_params=None,
+        checkpoint_dir=None,
+        warm_start=False,
         device="auto",
         verbose=0,
         random_state=None,
@@ -115,29 +130,33 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
             tokenizer=tokenizer, preset=preset, n_frames=n_frames,
             max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             weight_decay=weight_decay, validation_fraction=validation_fraction,
-            patience=patience, grad_clip=grad_clip, pad_short_runs=pad_short_runs,
-            model_params=model_params, device=device, verbose=verbose,
-            random_state=random_state, center_tokens=center_tokens,
+            validation_split=validation_split, patience=patience, grad_clip=grad_clip,
+            pad_short_runs=pad_short_runs, model_params=model_params,
+            checkpoint_dir=checkpoint_dir, warm_start=warm_start, device=device,
+            verbose=verbose, random_state=random_state, center_tokens=center_tokens,
         )
         self.init_from = init_from
         self.class_weight = class_weight
 
     @fill_doc
-    def fit(self, X, y):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, groups=None):
         """Train the transformer on random crops of the runs.
 
         Parameters
         ----------
-        {RUNS}
+        %(runs)s
         y : array-like of shape (n_runs,)
             One class label per run; at least two classes.
+        %(groups_runs)s
 
         Returns
         -------
         self
         """
         _require_y(y)
-        runs = self._fit_runs(X, y)
+        rng = self._start_fit()
+        runs, groups = self._fit_runs(X, y, groups)
         y = _check_labels(y)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -149,13 +168,14 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
             )
         codes = encoder.transform(y)
         weights = self._class_weights(codes)
-        seed = self._seed()
+        seed = self._torch_seed(rng)
         n_classes = len(self.classes_)
         model = self._build_model(1 if n_classes == 2 else n_classes, seed)
         if self.init_from is not None:
             load_backbone(model, self.init_from)
-        self.history_ = self._train(
-            model, _ClassLoss(weights), runs, codes.astype(np.float32), seed, stratify=codes
+        self._train_on_runs(
+            model, _ClassLoss(weights), runs, codes.astype(np.float32), rng, seed,
+            groups=groups, classes=codes,
         )
         self.model_ = model
         return self
@@ -166,22 +186,16 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
             return compute_class_weight("balanced", classes=np.arange(len(self.classes_)), y=codes)
         if weight is None:
             return np.ones(len(self.classes_))
-        if isinstance(weight, dict):
-            unknown = [k for k in weight if k not in set(self.classes_.tolist())]
-            if unknown:
-                raise ValueError(
-                    f"class_weight names classes {unknown} that are not in y; the "
-                    f"classes are {self.classes_.tolist()}."
-                )
-            values = np.array([weight.get(c, 1.0) for c in self.classes_.tolist()], float)
-            if not np.all(np.isfinite(values)) or np.any(values <= 0):
-                raise ValueError(
-                    f"class_weight values must be positive and finite; got {weight}."
-                )
-            return values
-        raise ValueError(
-            f'class_weight must be "balanced", a dict or None; got {describe(weight)}.'
-        )
+        unknown = [k for k in weight if k not in set(self.classes_.tolist())]
+        if unknown:
+            raise ValueError(
+                f"class_weight names classes {unknown} that are not in y; the "
+                f"classes are {self.classes_.tolist()}."
+            )
+        values = np.array([weight.get(c, 1.0) for c in self.classes_.tolist()], float)
+        if not np.all(np.isfinite(values)) or np.any(values <= 0):
+            raise ValueError(f"class_weight values must be positive and finite; got {weight}.")
+        return values
 
     @fill_doc
     def decision_function(self, X):
@@ -189,7 +203,7 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
 
         Parameters
         ----------
-        {RUNS}
+        %(runs)s
 
         Returns
         -------
@@ -205,7 +219,7 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
 
         Parameters
         ----------
-        {RUNS}
+        %(runs)s
 
         Returns
         -------
@@ -226,7 +240,7 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
 
         Parameters
         ----------
-        {RUNS}
+        %(runs)s
 
         Returns
         -------
@@ -248,20 +262,28 @@ class TabletRegressor(RegressorMixin, TabletEstimator):
 
     Parameters
     ----------
-    {PARAMETERS}
+    %(tablet_parameters)s
+    %(torch_training)s
+    %(init_from)s
 
     Attributes
     ----------
     model_ : BrainLatentTransformer
         One output per target.
-    target_mean_, target_scale_ : numpy.ndarray of shape (n_targets,)
-        The standardisation of the targets.
+    target_scaler_ : sklearn.preprocessing.StandardScaler
+        The standardisation of the targets (a constant target is centred,
+        with a scale of 1).
     history_ : list of dict
     n_tokens_, token_dim_ : int
     tokenizer_ : SliceTokenizer or None
     n_features_in_ : int
         Channels of the token, only when fitted on a 2-D array.
     """
+
+    _parameter_constraints = {
+        **TabletEstimator._parameter_constraints,
+        "init_from": [MaskedTokenPretrainer, Mapping, None],
+    }
 
     def __init__(
         self,
@@ -273,10 +295,13 @@ class TabletRegressor(RegressorMixin, TabletEstimator):
         lr=3e-4,
         weight_decay=0.01,
         validation_fraction=0.15,
+        validation_split="random",
         patience=5,
         grad_clip=1.0,
         pad_short_runs=True,
         model_params=None,
+        checkpoint_dir=None,
+        warm_start=False,
         device="auto",
         verbose=0,
         random_state=None,
@@ -287,9 +312,10 @@ class TabletRegressor(RegressorMixin, TabletEstimator):
             tokenizer=tokenizer, preset=preset, n_frames=n_frames,
             max_epochs=max_epochs, batch_size=batch_size, lr=lr,
             weight_decay=weight_decay, validation_fraction=validation_fraction,
-            patience=patience, grad_clip=grad_clip, pad_short_runs=pad_short_runs,
-            model_params=model_params, device=device, verbose=verbose,
-            random_state=random_state, center_tokens=center_tokens,
+            validation_split=validation_split, patience=patience, grad_clip=grad_clip,
+            pad_short_runs=pad_short_runs, model_params=model_params,
+            checkpoint_dir=checkpoint_dir, warm_start=warm_start, device=device,
+            verbose=verbose, random_state=random_state, center_tokens=center_tokens,
         )
         self.init_from = init_from
 
@@ -299,21 +325,24 @@ class TabletRegressor(RegressorMixin, TabletEstimator):
         return tags
 
     @fill_doc
-    def fit(self, X, y):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, groups=None):
         """Train the transformer on random crops of the runs.
 
         Parameters
         ----------
-        {RUNS}
+        %(runs)s
         y : array-like of shape (n_runs,) or (n_runs, n_targets)
             Finite targets, one row per run.
+        %(groups_runs)s
 
         Returns
         -------
         self
         """
         _require_y(y)
-        runs = self._fit_runs(X, y)
+        rng = self._start_fit()
+        runs, groups = self._fit_runs(X, y, groups)
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim > 2:
             raise ValueError(
@@ -321,15 +350,13 @@ class TabletRegressor(RegressorMixin, TabletEstimator):
             )
         self._single_target = y.ndim == 1
         y = y.reshape(len(y), -1)
-        self.target_mean_ = y.mean(axis=0)
-        scale = y.std(axis=0)
-        self.target_scale_ = np.where(scale > 0, scale, 1.0)
-        standard = ((y - self.target_mean_) / self.target_scale_).astype(np.float32)
-        seed = self._seed()
+        self.target_scaler_ = self._standardizer(y)
+        standard = self.target_scaler_.transform(y).astype(np.float32)
+        seed = self._torch_seed(rng)
         model = self._build_model(y.shape[1], seed)
         if self.init_from is not None:
             load_backbone(model, self.init_from)
-        self.history_ = self._train(model, nn.L1Loss(), runs, standard, seed)
+        self._train_on_runs(model, nn.L1Loss(), runs, standard, rng, seed, groups=groups)
         self.model_ = model
         return self
 
@@ -339,7 +366,7 @@ class TabletRegressor(RegressorMixin, TabletEstimator):
 
         Parameters
         ----------
-        {RUNS}
+        %(runs)s
 
         Returns
         -------
@@ -347,7 +374,7 @@ class TabletRegressor(RegressorMixin, TabletEstimator):
         """
         check_is_fitted(self, "model_")
         outputs = self._window_outputs(self._runs(X))
-        predictions = outputs * self.target_scale_ + self.target_mean_
+        predictions = self.target_scaler_.inverse_transform(outputs)
         return predictions[:, 0] if self._single_target else predictions
 
 
@@ -362,3 +389,58 @@ def _require_y(y):
 def _check_labels(y):
     """Labels as a 1-D array without missing values."""
     return column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name="y"), warn=True)
+
+
+def load_backbone(model, init_from):
+    """Copy a pre-trained backbone's weights into ``model`` (head left as is).
+
+    Parameters
+    ----------
+    model : BrainLatentTransformer
+    init_from : MaskedTokenPretrainer or dict of str to torch.Tensor
+        A fitted pretrainer, or the ``state_dict`` of a
+        :class:`~neurost.models.BrainLatentTransformer`. Entries of the
+        output ``head`` are ignored.
+    """
+    if isinstance(init_from, MaskedTokenPretrainer):
+        if not hasattr(init_from, "backbone_"):
+            raise ValueError(
+                "init_from is a MaskedTokenPretrainer that is not fitted (cloning "
+                "an estimator, as cross-validation does, drops fitted weights). "
+                "Fit it first, or pass its weights: "
+                "init_from=pretrainer.backbone_.state_dict()."
+            )
+        state = init_from.backbone_.state_dict()
+    elif isinstance(init_from, Mapping) and all(
+        isinstance(value, torch.Tensor) for value in init_from.values()
+    ):
+        state = init_from
+    else:
+        raise TypeError(
+            "init_from must be None, a fitted MaskedTokenPretrainer or a "
+            f"BrainLatentTransformer state_dict; got {describe(init_from)}."
+        )
+    own = {k: v for k, v in model.state_dict().items() if not k.startswith("head.")}
+    given = {k: v for k, v in state.items() if not k.startswith("head.")}
+    missing = sorted(set(own) - set(given))
+    unexpected = sorted(set(given) - set(own))
+    differ = [
+        f"{k} {tuple(given[k].shape)} vs {tuple(own[k].shape)}"
+        for k in own
+        if k in given and tuple(given[k].shape) != tuple(own[k].shape)
+    ]
+    if missing or unexpected or differ:
+        problems = []
+        if missing:
+            problems.append(f"missing {missing[:3]}")
+        if unexpected:
+            problems.append(f"unexpected {unexpected[:3]}")
+        if differ:
+            problems.append(f"shapes differ (given vs expected): {differ[:3]}")
+        raise ValueError(
+            "init_from does not match the transformer of this estimator (same "
+            "preset, model_params, n_tokens and token_dim needed): "
+            + "; ".join(problems) + "."
+        )
+    with torch.no_grad():
+        model.load_state_dict(given, strict=False)

@@ -65,12 +65,98 @@ def test_training_is_seeded_and_leaves_global_rng_alone():
     assert torch.equal(train(), train())
 
 
-def test_checkpoint_dir_receives_the_best_epoch(tmp_path):
-    fit_module(
-        torch.nn.Linear(5, 1), _linear_data(64, 0), valid_data=_linear_data(32, 1),
-        loss=torch.nn.MSELoss(), score=_correlation, max_epochs=3, checkpoint_dir=tmp_path,
+class _KilledAfter(torch.utils.data.Dataset):
+    """A dataset whose reads fail after ``n_reads``, as a killed job stops."""
+
+    def __init__(self, data, n_reads):
+        self.data, self.n_reads = data, n_reads
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, index):
+        self.n_reads -= 1
+        if self.n_reads < 0:
+            raise RuntimeError("killed")
+        return self.data[index]
+
+
+def _fit_with_checkpoint(path, resume, train_data=None, max_epochs=6):
+    with seeded(0):
+        module = torch.nn.Sequential(
+            torch.nn.Linear(5, 8), torch.nn.Dropout(0.2), torch.nn.Linear(8, 1)
+        )
+    history = fit_module(
+        module, train_data or _linear_data(64, 0), valid_data=_linear_data(32, 1),
+        loss=torch.nn.MSELoss(), max_epochs=max_epochs, patience=None, lr=0.01,
+        batch_size=8, seed=3, checkpoint=path, resume=resume,
     )
-    assert (tmp_path / "params.pt").is_file()
+    return module, history
+
+
+def test_resumed_training_ends_as_the_uninterrupted_one(tmp_path):
+    whole, whole_history = _fit_with_checkpoint(tmp_path / "whole.pt", resume=False)
+    with pytest.raises(RuntimeError, match="killed"):
+        # killed in the fourth of six epochs
+        _fit_with_checkpoint(
+            tmp_path / "cut.pt", resume=False, train_data=_KilledAfter(_linear_data(64, 0), 200)
+        )
+    assert not torch.load(tmp_path / "cut.pt", weights_only=True)["finished"]
+    resumed, resumed_history = _fit_with_checkpoint(tmp_path / "cut.pt", resume=True)
+    assert len(resumed_history) == 6
+    assert [e["train_loss"] for e in resumed_history] == [e["train_loss"] for e in whole_history]
+    for a, b in zip(whole.parameters(), resumed.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_resuming_a_finished_fit_trains_no_further(tmp_path):
+    first, history = _fit_with_checkpoint(tmp_path / "done.pt", resume=False, max_epochs=4)
+    again, again_history = _fit_with_checkpoint(tmp_path / "done.pt", resume=True, max_epochs=4)
+    assert again_history == history
+    for a, b in zip(first.parameters(), again.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_a_damaged_checkpoint_is_refused(tmp_path):
+    (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="checkpoint"):
+        _fit_with_checkpoint(tmp_path / "bad.pt", resume=True)
+
+
+def test_a_checkpoint_of_another_model_is_refused(tmp_path):
+    _fit_with_checkpoint(tmp_path / "other.pt", resume=False, max_epochs=1)
+    with pytest.raises(ValueError, match="another model"):
+        fit_module(
+            torch.nn.Linear(5, 2), _linear_data(16, 0), loss=torch.nn.MSELoss(),
+            max_epochs=2, checkpoint=tmp_path / "other.pt", resume=True,
+        )
+
+
+def test_a_diverging_fit_stops_with_an_error_naming_the_settings():
+    data = _linear_data(32, 0)
+    data.tensors = (data.tensors[0] * 1e30, data.tensors[1] * 1e30)
+    with pytest.raises(ValueError, match=r"diverged.*lr=1000000\.0"):
+        fit_module(torch.nn.Linear(5, 1), data, loss=torch.nn.MSELoss(), max_epochs=3,
+                   lr=1e6, grad_clip=None)
+
+
+def test_predictions_do_not_depend_on_the_batch():
+    with seeded(0):
+        module = torch.nn.Sequential(torch.nn.Linear(5, 64), torch.nn.GELU(), torch.nn.Linear(64, 3))
+    data = _linear_data(37, 0)
+    whole = predict_module(module, data, batch_size=37)
+    one_by_one = predict_module(module, data, batch_size=1)
+    assert whole.dtype == torch.float64
+    np.testing.assert_allclose(whole.numpy(), one_by_one.numpy(), rtol=0, atol=1e-12)
+    assert next(module.parameters()).dtype == torch.float32  # the module is left as it was
+
+
+def test_non_finite_predictions_are_refused():
+    module = torch.nn.Linear(5, 1)
+    with torch.no_grad():
+        module.weight.fill_(float("nan"))
+    with pytest.raises(ValueError, match="NaN"):
+        predict_module(module, _linear_data(4, 0))
 
 
 def test_torch_seed_follows_random_state():

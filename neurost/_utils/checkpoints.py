@@ -1,0 +1,123 @@
+"""Checkpoints of a training run, from which an interrupted fit resumes."""
+
+import json
+
+import torch
+from skorch.callbacks import Callback, EarlyStopping
+from skorch.history import History
+
+from .files import atomic_write
+
+#: Version of the checkpoint layout; a file of another version is refused.
+CHECKPOINT_FORMAT = 1
+
+
+class TrainingCheckpoint(Callback):
+    """Save the whole state of training after every epoch, in one file.
+
+    The file holds the module's weights, the optimizer's state (the
+    learning-rate schedule resumes from the history's length), the
+    early-stopping counters and best weights, the history and the state of
+    torch's random generator, so that a fit resumed from it ends as the
+    uninterrupted fit would have. It is written atomically (a killed write
+    leaves the previous epoch's checkpoint) and read with
+    ``torch.load(weights_only=True)``: loading it runs no code.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file.
+    """
+
+    def __init__(self, path):
+        self.path = path
+
+    def load(self):
+        """Return the saved state, or None when there is no checkpoint yet.
+
+        Raises
+        ------
+        ValueError
+            If the file is damaged or of another checkpoint format.
+        """
+        try:
+            state = torch.load(self.path, map_location="cpu", weights_only=True)
+        except FileNotFoundError:
+            return None
+        except Exception as error:  # torch raises many types for a damaged file
+            raise ValueError(
+                f"checkpoint_dir: '{self.path}' is not a readable neurost checkpoint "
+                f"({type(error).__name__}: {error}). Delete it to train afresh."
+            ) from None
+        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(
+                f"checkpoint_dir: '{self.path}' is not a neurost checkpoint of format "
+                f"{CHECKPOINT_FORMAT}. Delete it to train afresh."
+            )
+        return state
+
+    def restore(self, net, state):
+        """Put a saved state into an initialised ``net`` before training resumes."""
+        try:
+            net.module_.load_state_dict(state["module"])
+            net.optimizer_.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as error:
+            raise ValueError(
+                f"checkpoint_dir: '{self.path}' holds the training state of another "
+                f"model (different shapes or parameters): {error}. Use another "
+                "checkpoint_dir, or delete it to train afresh."
+            ) from None
+        net.history = History(json.loads(state["history"]))
+        self._pending = state
+
+    def on_train_begin(self, net, **kwargs):
+        # Runs after EarlyStopping.on_train_begin, which resets its counters.
+        state = getattr(self, "_pending", None)
+        self._pending = None
+        if state is None:
+            return
+        torch.set_rng_state(state["rng"])
+        stopper = _early_stopping(net)
+        if stopper is not None and state["early_stopping"] is not None:
+            saved = state["early_stopping"]
+            stopper.misses_ = int(saved["misses"])
+            stopper.dynamic_threshold_ = float(saved["threshold"])
+            stopper.best_epoch_ = int(saved["best_epoch"])
+            stopper.best_model_weights_ = state["best_module"] or None
+
+    def on_epoch_end(self, net, **kwargs):
+        self._save(net, finished=False)
+
+    def on_train_end(self, net, **kwargs):
+        self._save(net, finished=True)
+
+    def _save(self, net, finished):
+        stopper = _early_stopping(net)
+        early = None
+        best = {}
+        if stopper is not None:
+            early = {
+                "misses": int(stopper.misses_),
+                "threshold": float(stopper.dynamic_threshold_),
+                "best_epoch": int(stopper.best_epoch_),
+            }
+            best = stopper.best_model_weights_ or {}
+        state = {
+            "format": CHECKPOINT_FORMAT,
+            "finished": finished,
+            "module": net.module_.state_dict(),
+            "optimizer": net.optimizer_.state_dict(),
+            "history": json.dumps(net.history.to_list()),
+            "early_stopping": early,
+            "best_module": best,
+            "rng": torch.get_rng_state(),
+        }
+        with atomic_write(self.path, overwrite=True) as temporary:
+            torch.save(state, temporary)
+
+
+def _early_stopping(net):
+    for _, callback in net.callbacks_:
+        if isinstance(callback, EarlyStopping):
+            return callback
+    return None

@@ -1,0 +1,160 @@
+"""One description per shared parameter, filled into docstrings by :func:`fill_doc`.
+
+As in nilearn and MNE, a parameter that several estimators take is
+documented once, in :data:`docdict`, and a docstring names it with a
+``%(name)s`` marker on a line of its own. :func:`fill_doc` replaces the
+marker with the entry, indented like the marker, and writes the default
+that the decorated class (or function) really has in place of
+``{default}``, so that the documented default can never drift from the
+signature.
+"""
+
+import inspect
+import re
+
+_TRAINING = {
+    "max_epochs": """\
+max_epochs : int, default={default}
+    Most passes over the training samples.""",
+    "batch_size": """\
+batch_size : int, default={default}
+    Samples per optimisation step, and per batch when predicting.""",
+    "lr": """\
+lr : float, default={default}
+    AdamW's learning rate at the start of the cosine schedule (> 0).""",
+    "weight_decay": """\
+weight_decay : float, default={default}
+    AdamW's decoupled weight decay (>= 0).""",
+    "validation_fraction": """\
+validation_fraction : float in [0, 1) or None, default={default}
+    Share of the training samples (of the groups, when ``fit`` gets
+    ``groups``) held out for early stopping, rounded up to a whole sample
+    (group); the best epoch's weights are kept. None or 0 trains
+    ``max_epochs`` on every sample.""",
+    "validation_split": """\
+validation_split : {{"random", "stratified", "last"}}, default={default}
+    Which samples are held out: drawn at random (seeded by
+    ``random_state``); drawn at random within each class, with at least one
+    per class (classifiers only); or the last ones, one contiguous block
+    (time series, whose neighbouring samples are not independent). With
+    ``groups``, whole groups are held out: drawn at random, drawn so that
+    the classes stay balanced (the first fold of scikit-learn's
+    ``StratifiedGroupKFold`` with ``round(1 / validation_fraction)``
+    folds), or the groups seen last.""",
+    "patience": """\
+patience : int or None, default={default}
+    Epochs without improvement of the validation score before training
+    stops; None trains ``max_epochs`` and keeps the best epoch.""",
+    "grad_clip": """\
+grad_clip : float or None, default={default}
+    Largest norm of the gradient (> 0) before each step; None does not
+    clip.""",
+    "checkpoint_dir": """\
+checkpoint_dir : str, path-like or None, default={default}
+    Folder where the state of training (weights, optimizer, history and
+    random generators) is saved after every epoch, written atomically.
+    With ``warm_start=True`` a fit resumes from the checkpoint found there
+    and ends as the uninterrupted fit would have; with ``warm_start=False``
+    a folder that already holds a checkpoint is refused, so that no
+    earlier training is overwritten.""",
+    "warm_start": """\
+warm_start : bool, default={default}
+    Resume training from the checkpoint in ``checkpoint_dir`` (ignored
+    without one).""",
+    "device": """\
+device : str or torch.device, default={default}
+    ``"auto"`` picks CUDA when present (training then autocasts to
+    bfloat16), else the CPU. Fitted modules are always handed back on the
+    CPU; on the CPU, predictions are computed in float64 so that a
+    sample's prediction does not depend on the batch it falls in.""",
+    "verbose": """\
+verbose : int, default={default}
+    0 is silent; 1 shows a progress bar and the epoch table.""",
+    "random_state": """\
+random_state : int, RandomState instance or None, default={default}
+    Seeds the weights, the validation split, the batch order and
+    dropout.""",
+}
+
+#: Shared parameter descriptions, by name.
+docdict = dict(_TRAINING)
+
+docdict["torch_training"] = "\n".join(_TRAINING.values())
+
+docdict["groups"] = """\
+groups : array-like of shape (n_samples,), default=None
+    Group of each sample (a subject, a run): the validation split keeps
+    every group on one side. To pass groups through scikit-learn's
+    cross-validation as well, enable metadata routing
+    (``sklearn.set_config(enable_metadata_routing=True)``,
+    ``estimator.set_fit_request(groups=True)``) and give
+    ``params={{"groups": groups}}``."""
+
+_MARKER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.MULTILINE)
+
+
+def fill_doc(obj, entries=None):
+    """Replace the ``%(name)s`` lines of ``obj``'s docstring by their entries.
+
+    Parameters
+    ----------
+    obj : class or function
+        Decorated in place. For a class, ``{default}`` is read from the
+        signature of its ``__init__``; for a function, from its own.
+    entries : dict of str to str, optional
+        More entries, for one subpackage, that take precedence over
+        :data:`docdict`.
+
+    Returns
+    -------
+    obj
+
+    Raises
+    ------
+    KeyError
+        For a marker that names no entry.
+    """
+    if not obj.__doc__:
+        return obj
+    table = {**docdict, **(entries or {})}
+    defaults = _defaults(obj)
+
+    def replace(match):
+        name = match["name"]
+        if name not in table:
+            raise KeyError(f"fill_doc: no entry {name!r} for the docstring of {obj.__qualname__}.")
+        text = _with_defaults(table[name], defaults)
+        indent = match["indent"]
+        return "\n".join(indent + line if line else line for line in text.splitlines())
+
+    obj.__doc__ = _MARKER.sub(replace, obj.__doc__)
+    return obj
+
+
+def _defaults(obj):
+    function = obj.__init__ if inspect.isclass(obj) else obj
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {
+        name: parameter.default
+        for name, parameter in parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+
+
+def _with_defaults(text, defaults):
+    """Fill ``{default}`` on each entry line from the parameter it documents."""
+    lines = []
+    name = None
+    for line in text.splitlines():
+        head = re.match(r"^(\w+) :", line)
+        if head:
+            name = head.group(1)
+        if "{default}" in line or "{{" in line:
+            default = defaults.get(name, "{default}")
+            shown = f'"{default}"' if isinstance(default, str) else repr(default)
+            line = line.replace("{default}", shown).replace("{{", "{").replace("}}", "}")
+        lines.append(line)
+    return "\n".join(lines)
