@@ -5,19 +5,23 @@ import hashlib
 import math
 import numbers
 import os
+import pickle
 import warnings
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 from tqdm.auto import tqdm
 
 from .._utils.device import resolve_device
-from .._utils.validation import check_choice, check_path, close_matches, describe
+from .._utils.validation import check_path, close_matches, describe
+from ..io._reading import open_hdf5
 from ._images import ImageSource, check_image_size, check_same_size, to_batch
 from .gabor import GaborPyramid
 
@@ -43,9 +47,11 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     ----------
     model : torch.nn.Module or str or os.PathLike or None, default=None
         The backbone, already loaded (timm, torchvision, ``torch.hub``...),
-        or the path of a TorchScript file or of a whole pickled module.
-        Loading a pickled module runs code stored in the file: only load
-        files you trust. None uses :class:`~neurost.features.GaborPyramid`, a
+        or the path of a TorchScript file, or (with ``allow_pickle=True``)
+        of a whole module saved by :func:`torch.save`. A file of weights
+        alone (a state dict, ``.safetensors`` or ``torch.save``) is not a
+        model: build the model, load the weights into it
+        (``model.load_state_dict``) and pass the module. None uses :class:`~neurost.features.GaborPyramid`, a
         fixed V1-like model for offline examples; real analyses should pass
         a pretrained backbone such as DINOv2. The module is used in eval
         mode and on ``device`` during :meth:`transform`; its training flags
@@ -81,6 +87,12 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         interrupted run resumes from the partial file.
     verbose : int, default=0
         Show a progress bar when > 0.
+    allow_pickle : bool, default=False
+        Allow ``model`` to be a file of a whole pickled module. Unpickling
+        runs code stored in the file, which can do anything on this
+        machine: set it only for files you trust. By default a path is read
+        with ``torch.load(..., weights_only=True)``, which runs no code and
+        refuses such files.
 
     Attributes
     ----------
@@ -134,6 +146,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         device="auto",
         cache=None,
         verbose=0,
+        allow_pickle=False,
     ):
         self.model = model
         self.layer = layer
@@ -145,6 +158,21 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         self.device = device
         self.cache = cache
         self.verbose = verbose
+        self.allow_pickle = allow_pickle
+
+    _parameter_constraints = {
+        "model": [None, nn.Module, str, os.PathLike],
+        "layer": [None, str],
+        "kind": [StrOptions(set(KINDS))],
+        "image_size": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
+        "mean": [None, "array-like"],
+        "std": [None, "array-like"],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "cache": [None, str, os.PathLike],
+        "verbose": ["verbose"],
+        "allow_pickle": ["boolean"],
+    }
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -154,6 +182,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and the images, and load the model.
 
@@ -169,18 +198,13 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         self : BackboneFeatures
         """
         ImageSource(X)
-        check_choice(self.kind, "kind", KINDS)
-        _check_count(self.batch_size, "batch_size")
-        verbose = self.verbose
-        if isinstance(verbose, bool) or not isinstance(verbose, numbers.Integral) or verbose < 0:
-            raise ValueError(f"verbose must be an integer >= 0; got {describe(verbose)}.")
         _check_channel_stats(self.mean, "mean", positive=False)
         _check_channel_stats(self.std, "std", positive=True)
         self.image_size_ = check_image_size(self.image_size)
         if self.cache is not None:
             _cache_paths(self.cache)
         self.device_ = resolve_device(self.device)
-        self.model_ = _load_model(self.model)
+        self.model_ = _load_model(self.model, self.allow_pickle)
         self.layer_ = _check_layer(self.model_, self.layer, self.kind)
         return self
 
@@ -297,7 +321,13 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
             "n_images": len(source),
         }
         if path.exists():
-            with h5py.File(path, "r") as store:
+            with open_hdf5(path, "cache") as store:
+                if "features" not in store:
+                    raise ValueError(
+                        f"cache: '{path}' is an HDF5 file without a 'features' "
+                        "dataset, not a feature cache; delete it or choose "
+                        "another cache path."
+                    )
                 _check_cache_settings(store, settings, path)
                 return store["features"][:]
         start = 0
@@ -340,11 +370,6 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         return features
 
 
-def _check_count(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {describe(value)}.")
-
-
 def _check_channel_stats(values, name, positive):
     if values is None:
         return
@@ -365,8 +390,6 @@ def _check_channel_stats(values, name, positive):
 
 
 def _cache_paths(cache):
-    if not isinstance(cache, (str, os.PathLike)):
-        raise TypeError(f"cache must be None or a file path; got {describe(cache)}.")
     path = Path(cache).expanduser()
     if path.is_dir():
         raise ValueError(f"cache must be a file name; '{path}' is a directory.")
@@ -405,30 +428,40 @@ def _module_digest(model):
     return digest.hexdigest()
 
 
-def _load_model(model):
+def _load_model(model, allow_pickle):
     if model is None:
         return GaborPyramid()
     if isinstance(model, nn.Module):
         return model
-    if not isinstance(model, (str, os.PathLike)):
-        raise TypeError(
-            "model must be None, a torch.nn.Module or the path of a TorchScript "
-            f"or pickled module; got {describe(model)}."
-        )
     path = check_path(model, "model")
     try:
         with warnings.catch_warnings():
             # TorchScript is deprecated in recent torch, yet saved files remain.
             warnings.simplefilter("ignore", DeprecationWarning)
             return torch.jit.load(path, map_location="cpu")
-    except RuntimeError:
+    except (RuntimeError, ValueError):
         pass
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=False)
+        loaded = torch.load(path, map_location="cpu", weights_only=not allow_pickle)
+    except pickle.UnpicklingError as error:
+        # torch names the classes the safe unpickler refused "Unsupported global".
+        if allow_pickle or "Unsupported global" not in str(error):
+            raise ValueError(
+                f"model: cannot load '{path}' as a TorchScript file or a "
+                "torch.save file; it is truncated, corrupt or of another format."
+            ) from None
+        raise ValueError(
+            f"model: '{path}' is not a TorchScript file and holds objects that "
+            "only unpickling can rebuild (such as a whole module saved by "
+            "torch.save); unpickling runs code stored in the file. If you "
+            "trust the file, pass allow_pickle=True; otherwise build the model, "
+            "load its weights with load_state_dict and pass the module."
+        ) from None
     except Exception as error:
         raise ValueError(
-            f"model: cannot load '{path}' as a TorchScript file or a pickled "
-            f"module ({error})."
+            f"model: cannot load '{path}' as a TorchScript file or a torch.save "
+            f"file; it is truncated, corrupt or of another format "
+            f"({type(error).__name__}: {error})."
         ) from None
     if not isinstance(loaded, nn.Module):
         raise TypeError(
@@ -447,10 +480,6 @@ def _check_layer(model, layer, kind):
                 "layer (e.g. 'blocks.8.attn')."
             )
         return None
-    if not isinstance(layer, str):
-        raise TypeError(
-            f"layer must be None or a module name (str); got {describe(layer)}."
-        )
     if isinstance(model, torch.jit.ScriptModule):
         raise ValueError(
             f"layer={layer!r}: the layers of a TorchScript model cannot be read "

@@ -71,6 +71,35 @@ def open_image(img, name):
         return nibabel.load(path)
 
 
+def open_hdf5(path, name):
+    """Open an existing HDF5 file for reading, with clear errors.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    name : str
+        The argument name used in error messages.
+
+    Returns
+    -------
+    h5py.File
+        Open read-only; close it (or use it as a context manager).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not readable HDF5 (truncated, corrupt, another format).
+    """
+    import h5py
+
+    path = check_path(path, name)
+    with reading(path, name):
+        return h5py.File(path, "r")
+
+
 def check_intact(dataobj, name):
     """Check that the file behind a NIfTI array proxy holds all its data.
 
@@ -138,7 +167,7 @@ def _format_name(path):
         return "GIfTI"
     if lowered.endswith((".mgh", ".mgz")):
         return "MGH"
-    if lowered.endswith((".h5", ".hdf5")):
+    if lowered.endswith((".h5", ".hdf5", ".partial")):
         return "HDF5"
     return "image"
 

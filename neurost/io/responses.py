@@ -14,7 +14,7 @@ from .._utils.validation import (
     check_positive_int,
     describe,
 )
-from ._reading import reading
+from ._reading import open_hdf5, reading
 
 #: File endings accepted for HDF5 response files.
 HDF5_SUFFIXES = (".h5", ".hdf5")
@@ -73,14 +73,10 @@ def load_responses(
     >>> betas.shape  # doctest: +SKIP
     (3, 500)
     """
-    import h5py
-
     path = check_path(path, "path", suffixes=HDF5_SUFFIXES)
     if chunk_rows is not None:
         chunk_rows = check_positive_int(chunk_rows, "chunk_rows", "rows per read")
-    with reading(path, "path"):
-        handle = h5py.File(path, "r")
-    with handle:
+    with open_hdf5(path, "path") as handle:
         dataset = _find_dataset(handle, key, path)
         n_rows, n_columns = dataset.shape
         rows = check_index(_empty_as_int(rows), "rows", n_rows, "rows")

@@ -285,12 +285,13 @@ def test_bad_images(X, error, match):
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"kind": "keys"}, "kind='keys'"),
-        ({"batch_size": 0}, "batch_size must be a positive integer"),
+        ({"kind": "keys"}, "'kind' parameter of BackboneFeatures"),
+        ({"batch_size": 0}, "'batch_size' parameter of BackboneFeatures must be an int"),
+        ({"allow_pickle": "yes"}, "'allow_pickle' parameter"),
         ({"image_size": (16, 0)}, "image_size must be"),
         ({"std": (1.0, 0.0, 1.0)}, "std must be None or 3 finite positive"),
         ({"device": "tpu"}, "device must be"),
-        ({"model": 3}, "model must be None"),
+        ({"model": 3}, "'model' parameter of BackboneFeatures"),
     ],
 )
 def test_bad_parameters(params, match, images):
@@ -313,13 +314,61 @@ def test_models_from_files(tmp_path, images):
     torch.jit.script(model).save(str(tmp_path / "scripted.pt"))
     torch.save(model, tmp_path / "pickled.pt")
     torch.save(model.state_dict(), tmp_path / "weights.pt")
-    for name in ("scripted.pt", "pickled.pt"):
-        loaded = extractor(tmp_path / name).fit_transform(images)
-        np.testing.assert_allclose(loaded, expected, atol=1e-6)
+    loaded = extractor(tmp_path / "scripted.pt").fit_transform(images)
+    np.testing.assert_allclose(loaded, expected, atol=1e-6)
+    with pytest.raises(ValueError, match="allow_pickle=True"):
+        extractor(tmp_path / "pickled.pt").fit(images)
+    loaded = extractor(tmp_path / "pickled.pt", allow_pickle=True).fit_transform(images)
+    np.testing.assert_allclose(loaded, expected, atol=1e-6)
     with pytest.raises(ValueError, match="forward hooks do not run in TorchScript"):
         extractor(tmp_path / "scripted.pt", layer="0").fit(images)
     with pytest.raises(TypeError, match="state dict"):
         extractor(tmp_path / "weights.pt").fit(images)
+
+
+class _Payload:
+    """Unpickling this creates ``path``: a stand-in for code a file could run."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_pickled_payload_does_not_run_without_opt_in(tmp_path, images):
+    marker = tmp_path / "payload-ran"
+    torch.save({"weights": torch.zeros(2), "payload": _Payload(marker)}, tmp_path / "model.pt")
+    with pytest.raises(ValueError, match="runs code stored in the file.*allow_pickle=True"):
+        extractor(tmp_path / "model.pt").fit(images)
+    assert not marker.exists()
+    # With the opt-in the payload does run: the test above tests something.
+    with pytest.raises(TypeError, match="holds dict, not a module"):
+        extractor(tmp_path / "model.pt", allow_pickle=True).fit(images)
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("allow_pickle", [False, True])
+def test_damaged_weight_files(tmp_path, images, allow_pickle):
+    torch.save(tiny_cnn(), tmp_path / "model.pt")
+    whole = (tmp_path / "model.pt").read_bytes()
+    (tmp_path / "truncated.pt").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "garbage.pt").write_bytes(b"not a torch file" * 8)
+    for name in ("truncated.pt", "garbage.pt"):
+        with pytest.raises(ValueError, match=f"model: cannot load '.*{name}'.*corrupt"):
+            extractor(tmp_path / name, allow_pickle=allow_pickle).fit(images)
+
+
+def test_damaged_cache_is_reported(tmp_path, images):
+    cache = tmp_path / "features.h5"
+    extractor(tiny_cnn(), cache=cache).fit_transform(images)
+    cache.write_bytes(cache.read_bytes()[:200])
+    with pytest.raises(ValueError, match="cache: cannot read .*features.h5.*corrupt"):
+        extractor(tiny_cnn(), cache=cache).fit_transform(images)
+    with h5py.File(cache, "w") as other:
+        other["x"] = np.zeros(2)
+    with pytest.raises(ValueError, match="without a 'features' dataset"):
+        extractor(tiny_cnn(), cache=cache).fit_transform(images)
 
 
 class CountingCNN(nn.Module):
