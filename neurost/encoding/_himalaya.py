@@ -12,13 +12,26 @@ def resolve_backend(backend):
 
     ``"auto"`` is ``"torch_cuda"`` when a CUDA device is present, else
     ``"numpy"``.
+
+    Raises
+    ------
+    ValueError
+        If ``backend`` is not one of ``BACKENDS``, or is ``"torch_cuda"``
+        with no CUDA device.
     """
     check_choice(backend, "backend", BACKENDS)
-    if backend != "auto":
+    if backend in ("numpy", "torch"):
         return backend
     import torch
 
-    return "torch_cuda" if torch.cuda.is_available() else "numpy"
+    if torch.cuda.is_available():
+        return "torch_cuda"
+    if backend == "torch_cuda":
+        raise ValueError(
+            "backend='torch_cuda' needs a CUDA GPU, and torch finds none; "
+            "use backend='auto' (the GPU when present) or 'numpy'."
+        )
+    return "numpy"
 
 
 @contextlib.contextmanager
