@@ -12,6 +12,8 @@ import warnings
 import numpy as np
 
 from .._utils.validation import check_choice
+from ..datasets.meshes import N_VERTICES
+from .images import read_label_image
 from .selection import RoiResolver, check_groupings
 from .table import groupings_from_table, make_label_table
 
@@ -44,6 +46,15 @@ class Atlas(abc.ABC):
 
     geometry = None
     default_kind = "voxels"
+    #: The concrete class of each geometry. Subclasses register themselves
+    #: here, so that the factories below need not import them (which would
+    #: make an import cycle).
+    _classes = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.geometry is not None:
+            Atlas._classes.setdefault(cls.geometry, cls)
 
     def __init__(
         self, table, values, *, name, space, groupings, description, citation
@@ -99,20 +110,16 @@ class Atlas(abc.ABC):
         -------
         VolumeAtlas or SurfaceAtlas
         """
-        from .images import read_label_image
-        from .surface import SurfaceAtlas
-        from .volume import VolumeAtlas
-
         metadata = {
             "groupings": groupings, "description": description, "citation": citation
         }
         read = read_label_image(img, labels)
         if read["kind"] == "volume":
-            return VolumeAtlas(
+            return Atlas._classes["volume"](
                 read["labels"], read["affine"], read["table"],
                 name=name, space=space, **metadata,
             )
-        return SurfaceAtlas(
+        return Atlas._classes["surface"](
             read["labels"], read["table"], mesh=read["mesh"],
             name=name, space=space, **metadata,
         )
@@ -156,10 +163,6 @@ class Atlas(abc.ABC):
         -------
         VolumeAtlas or SurfaceAtlas
         """
-        from ..datasets.meshes import N_VERTICES
-        from .surface import SurfaceAtlas
-        from .volume import VolumeAtlas
-
         metadata = {
             "groupings": groupings, "description": description, "citation": citation
         }
@@ -169,11 +172,11 @@ class Atlas(abc.ABC):
                     "from_arrays: pass affine= for a volume atlas or mesh= for "
                     "a surface atlas, not both."
                 )
-            return VolumeAtlas(
+            return Atlas._classes["volume"](
                 labels, affine, names, name=name, space=space, **metadata
             )
         if mesh is not None or isinstance(labels, dict) or space in N_VERTICES:
-            return SurfaceAtlas(
+            return Atlas._classes["surface"](
                 labels, names, mesh=mesh, name=name, space=space, **metadata
             )
         raise ValueError(
@@ -215,9 +218,7 @@ class Atlas(abc.ABC):
         -------
         CoordinateAtlas
         """
-        from .coordinates import CoordinateAtlas
-
-        return CoordinateAtlas(
+        return Atlas._classes["coordinates"](
             coords, radius, names, name=name, space=space, groupings=groupings,
             description=description, citation=citation,
         )

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 from nibabel.filebasedimages import FileBasedImage
 from nibabel.spatialimages import SpatialImage
-from nilearn.maskers import SurfaceLabelsMasker, SurfaceMasker
 from nilearn.surface import PolyData, PolyMesh, SurfaceImage
 
 from .._utils.validation import describe
@@ -15,6 +14,7 @@ from ..datasets.meshes import N_VERTICES, load_surface_mesh
 from ..io.surface import DEFAULT_MESH_KIND, SurfaceData
 from .atlas import Atlas, check_masker_kwargs
 from .images import has_data, integer_labels
+from .maskers import SurfaceLabelsMasker, SurfaceMasker
 
 #: Masker arguments that the atlas sets, per masker kind.
 RESERVED_KWARGS = {
@@ -181,7 +181,9 @@ class SurfaceAtlas(Atlas):
             n_vertices) in the order of :meth:`roi_labels`. ``"parcels"``: a
             :class:`~nilearn.maskers.SurfaceLabelsMasker` that outputs the
             mean of each output ROI, (n_frames, n_output_rois), in the order
-            of :meth:`resolve_rois`.
+            of :meth:`resolve_rois`. Both warn when the data hold NaN or
+            infinite values inside the ROIs (see
+            :mod:`neurost.atlases.maskers`).
         mesh : nilearn.surface.PolyMesh, optional
             The mesh of the masker's mask or labels image; by default
             :meth:`mesh`. Pass the data's mesh (same vertex counts) to spare
@@ -193,8 +195,8 @@ class SurfaceAtlas(Atlas):
 
         Returns
         -------
-        nilearn.maskers.SurfaceMasker or nilearn.maskers.SurfaceLabelsMasker
-            Its data must be a :class:`~nilearn.surface.SurfaceImage` with
+        neurost.atlases.maskers.SurfaceMasker or SurfaceLabelsMasker
+            Subclasses of nilearn's that warn about non-finite data. Its data must be a :class:`~nilearn.surface.SurfaceImage` with
             as many vertices per hemisphere as the atlas.
         """
         kind = self._check_kind(kind)

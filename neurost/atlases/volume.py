@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 from nibabel.affines import apply_affine
 from nilearn.image import resample_img
-from nilearn.maskers import NiftiLabelsMasker, NiftiMasker
 
 from .._utils.validation import check_finite, describe
 from .atlas import Atlas, check_masker_kwargs
 from .images import has_data, integer_labels, load_volume
+from .maskers import NiftiLabelsMasker, NiftiMasker
 
 #: Masker arguments that the atlas sets, per masker kind.
 RESERVED_KWARGS = {
@@ -159,7 +159,9 @@ class VolumeAtlas(Atlas):
             atlas grid). ``"parcels"``: a
             :class:`~nilearn.maskers.NiftiLabelsMasker` that outputs the mean
             of each output ROI, (n_frames, n_output_rois), in the order of
-            :meth:`resolve_rois`.
+            :meth:`resolve_rois`. Both warn when the data hold NaN or
+            infinite values inside the ROIs (which nilearn replaces with 0):
+            see :mod:`neurost.atlases.maskers`.
         **masker_kwargs
             Passed to the masker (``standardize``, ``detrend``, ``t_r``,
             ``low_pass``, ``high_pass``, ``smoothing_fwhm``, ``memory``...).
@@ -168,7 +170,8 @@ class VolumeAtlas(Atlas):
 
         Returns
         -------
-        nilearn.maskers.NiftiMasker or nilearn.maskers.NiftiLabelsMasker
+        neurost.atlases.maskers.NiftiMasker or NiftiLabelsMasker
+            Subclasses of nilearn's that warn about non-finite data.
         """
         kind = self._check_kind(kind)
         masker_kwargs = check_masker_kwargs(masker_kwargs, RESERVED_KWARGS[kind])
