@@ -47,8 +47,9 @@ def video_flow(report, out_dir, log):
         "cycles per image, delays 1-3 TRs) fitted to simulated voxels of "
         f"translating scenes ({TUNING_TRS} TRs at {TUNING_RATE:g} Hz, "
         f"{TUNING_VOXELS} voxels, noise sd {TUNING_NOISE:g}); each voxel's "
-        "preferred direction is the circular mean of the filters' preferred "
-        "directions weighted by their positive weights (summed over delays). "
+        "preferred direction (VideoEncoder.preferred_direction) is the "
+        "circular mean of the filters' preferred directions weighted by their "
+        "positive weights (summed over delays). "
         "The cortical map is illustrative: the voxels are simulated, and "
         "each is drawn as a patch of the HCP MMP 1.0 MT+ complex (MT, MST, "
         "FST, V4t) of the hemisphere opposite its receptive field. "
@@ -180,12 +181,7 @@ def _tuning(section, out_dir, log):
     predicted = encoder.predict(Video(data.frames[split:], TUNING_RATE))
     r = correlation_score(data.bold[TUNING_TRAIN:], predicted)
 
-    filters = encoder.transformers_["motion_energy"].filters_
-    weights = encoder.ridge_.coef_.reshape(len(encoder.delays_), len(filters), -1).sum(axis=0)
-    oriented = filters["preferred_direction"].notna().to_numpy()
-    angles = np.radians(filters["preferred_direction"].to_numpy()[oriented])
-    positive = np.clip(weights[oriented], 0, None)
-    estimated = np.degrees(np.angle(np.exp(1j * angles) @ positive)) % 360
+    estimated = encoder.preferred_direction()
     # the simulator's directions are in image coordinates (90 = down)
     true = -data.voxels["preferred_direction"].to_numpy() % 360
     error = np.abs((estimated - true + 180) % 360 - 180)

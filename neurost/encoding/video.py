@@ -100,6 +100,19 @@ default=("motion_energy", "optical_flow")
     mean_, scale_ : ndarray of shape (n_columns,)
         Training mean and standard deviation of each feature column
         (spaces concatenated, before delays).
+    coef_ : ndarray of shape (n_targets, n_features, n_delays)
+        Weight of each feature (spaces concatenated in the order of
+        ``feature_spaces_``, the columns of ``mean_``) at each delay of
+        ``delays_``, as :class:`mne.decoding.ReceptiveField` lays out its
+        ``coef_``; :meth:`split_coef` gives each space's part. Features are
+        standardised before delays, so a weight is in units of ``y`` per
+        training standard deviation of its feature (``scale_``). Shape
+        (n_features, n_delays) when ``fit`` got a 1-D ``y``.
+    intercept_ : ndarray of shape (n_targets,)
+        Response to standardised features of 0 (float when ``fit`` got a
+        1-D ``y``). A target's prediction at TR ``n`` is
+        ``intercept_ + sum over f, k of coef_[:, f, k] * z[n - delays_[k], f]``
+        with ``z = (features - mean_) / scale_`` (0 before a run's first TR).
     ridge_ : RidgeEncoder
         The fitted banded (or, with one space, plain) ridge model; its
         design matrix holds, for each space in turn, the columns of every
@@ -142,6 +155,8 @@ default=("motion_energy", "optical_flow")
     >>> encoder = VideoEncoder(delays=(1,), backend="numpy", random_state=0).fit(X, Y)
     >>> encoder.split_scores(X, Y).argmax(axis=0)
     array([0, 0, 0])
+    >>> encoder.coef_.shape, encoder.split_coef()["a"].shape
+    ((3, 10, 1), (3, 5, 1))
     """
 
     def __init__(
@@ -212,6 +227,7 @@ default=("motion_energy", "optical_flow")
             random_state=self.random_state,
         ).fit(design, Y)
         self.n_targets_ = self.ridge_.n_targets_
+        self._y_was_1d = Y.ndim == 1
         return self
 
     def _check_params(self):
@@ -473,6 +489,124 @@ default=("motion_energy", "optical_flow")
                 split = correlation_score_split(Y, parts)
         scores[:, varying] = np.asarray(split, dtype=np.float64)
         return scores
+
+    # ------------------------------------------------------- interpretation
+
+    @property
+    def coef_(self):
+        """Weights of shape (n_targets, n_features, n_delays); see the class."""
+        spaces = self.split_coef()
+        if len(spaces) == 1:
+            return next(iter(spaces.values()))
+        return np.concatenate(list(spaces.values()), axis=-2)
+
+    @property
+    def intercept_(self):
+        """Intercept of shape (n_targets,); see the class."""
+        check_is_fitted(self, "ridge_")
+        intercept = self.ridge_.intercept_
+        return float(intercept[0]) if self._y_was_1d else intercept
+
+    def split_coef(self):
+        """Each feature space's weights, by feature and delay.
+
+        Returns
+        -------
+        dict of str to ndarray of shape (n_targets, n_features, n_delays)
+            One entry per space of ``feature_spaces_``, in that order;
+            ``n_features`` is the space's ``n_features_per_space_`` and
+            the delays are those of ``delays_``. Units as for ``coef_``
+            (``y`` per training standard deviation of the feature); arrays
+            of shape (n_features, n_delays) when ``fit`` got a 1-D ``y``.
+            The arrays are read-only views of ``ridge_.coef_``.
+        """
+        blocks = self._space_weights()
+        if self._y_was_1d:
+            return {space: block[0] for space, block in blocks.items()}
+        return blocks
+
+    def _space_weights(self):
+        """Read-only views (n_targets, n_features, n_delays) of ``ridge_.coef_``."""
+        check_is_fitted(self, "ridge_")
+        weights = self.ridge_.coef_.view()
+        weights.flags.writeable = False
+        n_delays, start, blocks = len(self.delays_), 0, {}
+        for space, n_features in self.n_features_per_space_.items():
+            stop = start + n_delays * n_features
+            # the design holds each space's features once per delay, delay by delay
+            blocks[space] = (
+                weights[start:stop].reshape(n_delays, n_features, -1).transpose(2, 1, 0)
+            )
+            start = stop
+        return blocks
+
+    def preferred_direction(self, space="motion_energy", directions=None):
+        """Preferred direction of motion of each target, from its motion-energy weights.
+
+        Each target's weights on the space's features are summed over
+        delays; the preferred direction is the circular mean of the
+        features' directions ``theta_f`` weighted by the positive part of
+        those weights, the angle of ``sum_f max(w_f, 0) exp(i theta_f)``.
+        Negative weights (motion that lowers the response) and features
+        without a direction (the static filters of spatial frequency 0)
+        do not count.
+
+        Parameters
+        ----------
+        space : str, default="motion_energy"
+            The feature space of motion-energy filters (a key of
+            ``n_features_per_space_``).
+        directions : array-like of shape (n_features,), optional
+            Preferred direction of each feature of ``space``, in degrees,
+            NaN for a feature without one. By default the
+            ``preferred_direction`` column of the fitted
+            :class:`~neurost.features.MotionEnergy`'s ``filters_``; required
+            when the model was fitted on precomputed features.
+
+        Returns
+        -------
+        ndarray of shape (n_targets,)
+            Degrees in [0, 360), 0 = rightward, 90 = upward on screen (the
+            convention of :class:`~neurost.features.MotionEnergy`); NaN for
+            a target with no positive weight on a feature with a direction,
+            or whose weighted directions cancel out. A float for a 1-D
+            ``y``.
+
+        Raises
+        ------
+        ValueError
+            If ``space`` is not a fitted feature space, or ``directions``
+            is missing for precomputed features or does not hold one
+            direction per feature of ``space``.
+        """
+        blocks = self._space_weights()
+        check_choice(space, "space", tuple(blocks))
+        n_features = self.n_features_per_space_[space]
+        if directions is None:
+            if not isinstance(self.transformers_.get(space), MotionEnergy):
+                raise ValueError(
+                    f"directions is required: feature space {space!r} was not computed "
+                    "by MotionEnergy from videos; pass the preferred direction (degrees) "
+                    f"of each of its {n_features} features."
+                )
+            directions = self.transformers_[space].filters_["preferred_direction"]
+        directions = check_array(
+            directions, ensure_2d=False, dtype=np.float64, ensure_all_finite="allow-nan",
+            input_name="directions",
+        )
+        if directions.shape != (n_features,):
+            raise ValueError(
+                f"directions must hold one direction per feature of {space!r}, shape "
+                f"({n_features},); got {describe(directions)}."
+            )
+        oriented = ~np.isnan(directions)
+        if not oriented.any():
+            raise ValueError(f"directions holds no direction (all {n_features} are NaN).")
+        positive = np.clip(blocks[space].sum(axis=2)[:, oriented], 0, None)
+        resultant = positive @ np.exp(1j * np.radians(directions[oriented]))
+        defined = np.abs(resultant) > 1e-9 * positive.sum(axis=1)
+        angle = np.where(defined, np.degrees(np.angle(resultant)) % 360, np.nan)
+        return float(angle[0]) if self._y_was_1d else angle
 
 
 def _as_runs(X):

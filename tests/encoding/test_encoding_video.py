@@ -190,3 +190,106 @@ def test_frame_size_must_match_fit(sample_video):
     smaller = Video(sample_video.frames[:, :20], sample_video.frame_rate)
     with pytest.raises(ValueError, match="fitted on 25 x 14 frames"):
         encoder.predict(smaller)
+
+
+def _known_weights(n_trs=500, seed=0):
+    """Responses built from delayed standardised features with known weights."""
+    rng = np.random.default_rng(seed)
+    X = {"a": rng.normal(size=(n_trs, 3)), "b": rng.normal(size=(n_trs, 2))}
+    delays = (1, 2)
+    weights = rng.normal(size=(4, 5, len(delays)))  # (n_targets, n_features, n_delays)
+    z = np.hstack([X["a"], X["b"]])
+    z = (z - z.mean(0)) / z.std(0)
+    delayed = Delayer(delays).fit_transform(z)  # columns: features of delay 1, then 2
+    Y = delayed @ weights.transpose(2, 1, 0).reshape(-1, 4) + 3.0
+    return X, Y + 0.05 * rng.normal(size=Y.shape), weights, delays
+
+
+def test_coef_recovers_the_weights_of_each_space_and_delay():
+    X, Y, weights, delays = _known_weights()
+    encoder = _encoder(delays=delays, alphas=np.logspace(-3, 1, 5)).fit(X, Y)
+    assert encoder.coef_.shape == (4, 5, 2)
+    np.testing.assert_allclose(encoder.coef_, weights, atol=0.02)
+    np.testing.assert_allclose(encoder.intercept_, 3.0, atol=0.02)
+    split = encoder.split_coef()
+    assert list(split) == ["a", "b"]
+    np.testing.assert_array_equal(split["a"], encoder.coef_[:, :3])
+    np.testing.assert_array_equal(split["b"], encoder.coef_[:, 3:])
+    with pytest.raises(ValueError, match="read-only"):
+        split["a"][0, 0, 0] = 1.0
+
+
+def test_coef_layout_gives_the_predictions():
+    X, Y = _two_spaces(n_trs=120)
+    encoder = _encoder().fit(X, Y)
+    z = (np.hstack([X["a"], X["b"]]) - encoder.mean_) / encoder.scale_
+    expected = np.full(Y.shape, encoder.intercept_)
+    for k, delay in enumerate(encoder.delays_):
+        expected[delay:] += z[: len(z) - delay] @ encoder.coef_[:, :, k].T
+    np.testing.assert_allclose(encoder.predict(X), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_coef_of_a_one_dimensional_target_has_no_target_axis():
+    X, Y, weights, delays = _known_weights()
+    encoder = _encoder(delays=delays, alphas=(1e-3,)).fit(X["a"], Y[:, 0])
+    assert encoder.coef_.shape == (3, 2) and isinstance(encoder.intercept_, float)
+    assert encoder.split_coef()["X"].shape == (3, 2)
+
+
+def test_coef_needs_a_fitted_encoder():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        VideoEncoder().coef_
+    assert not hasattr(VideoEncoder(), "intercept_")
+
+
+def test_preferred_direction_is_the_weighted_circular_mean():
+    rng = np.random.default_rng(0)
+    X = {"energy": rng.normal(size=(200, 3))}
+    weights = np.array([[1.0, 1.0, 5.0], [2.0, -1.0, 0.0], [-1.0, -1.0, 3.0]])
+    z = (X["energy"] - X["energy"].mean(0)) / X["energy"].std(0)
+    encoder = _encoder(delays=(0,), alphas=(1e-6,)).fit(X, z @ weights.T)
+    # directions of the features: right, up, none (a static filter)
+    directions = encoder.preferred_direction("energy", directions=[0.0, 90.0, np.nan])
+    np.testing.assert_allclose(directions[:2], [45.0, 0.0], atol=1e-3)
+    assert np.isnan(directions[2])  # no positive weight on an oriented feature
+
+
+def test_preferred_direction_recovers_simulated_motion_tuning():
+    from neurost.datasets import make_motion_dataset
+    from neurost.metrics import correlation_score
+
+    data = make_motion_dataset(
+        n_trs=160, frame_rate=8.0, image_size=32, grid=(4, 4), n_voxels=20, noise=0.2,
+        motions=("translation",), random_state=1,
+    )
+    split = 120 * 16  # 16 frames per TR
+    encoder = VideoEncoder(
+        features=("motion_energy",), t_r=data.t_r, delays=(1, 2, 3),
+        feature_params={"motion_energy": {"spatial_frequencies": (0, 2), "device": "cpu"}},
+        backend="numpy", random_state=0,
+    ).fit(Video(data.frames[:split], 8.0), data.bold[:120])
+    r = correlation_score(data.bold[120:], encoder.predict(Video(data.frames[split:], 8.0)))
+    estimated = encoder.preferred_direction()
+    # the simulator's directions are in image coordinates (90 = down)
+    true = -data.voxels["preferred_direction"].to_numpy() % 360
+    error = np.abs((estimated - true + 180) % 360 - 180)
+    assert np.median(r) > 0.5
+    # chance: a median error of 90 degrees, a quarter of the voxels within 45
+    assert np.median(error) < 30 and (error < 45).mean() >= 0.8
+
+
+def test_preferred_direction_errors(sample_video):
+    X, Y = _two_spaces(n_trs=60)
+    encoder = _encoder().fit(X, Y)
+    with pytest.raises(ValueError, match="space='c' is not valid"):
+        encoder.preferred_direction("c", directions=np.zeros(6))
+    with pytest.raises(ValueError, match="directions is required"):
+        encoder.preferred_direction("a")
+    with pytest.raises(ValueError, match=r"one direction per feature of 'a', shape \(6,\)"):
+        encoder.preferred_direction("a", directions=np.zeros(5))
+    with pytest.raises(ValueError, match="no direction"):
+        encoder.preferred_direction("a", directions=np.full(6, np.nan))
+    with pytest.raises(ValueError, match="infinity"):
+        encoder.preferred_direction("a", directions=np.full(6, np.inf))
