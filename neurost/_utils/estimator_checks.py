@@ -32,26 +32,6 @@ EXPECTED_FAILED_CHECKS = {
             "features remains (not its mean or scale): the 2-feature blobs of "
             "the check are not separable to its accuracy threshold"
         ),
-        "check_methods_subset_invariance": (
-            "float32 matrix products round differently for batches of "
-            "different sizes (differences of about 1e-7, above the check's "
-            "1e-7 tolerance)"
-        ),
-    },
-    "TabletRegressor": {
-        "check_methods_subset_invariance": (
-            "float32 matrix products round differently for batches of "
-            "different sizes (differences of about 1e-7, above the check's "
-            "1e-7 tolerance)"
-        ),
-    },
-    "MaskedTokenPretrainer": {},
-    "RoutingEncoder": {
-        "check_methods_subset_invariance": (
-            "float32 matrix products round differently for batches of "
-            "different sizes (differences of about 1e-7, above the check's "
-            "1e-7 tolerance)"
-        ),
     },
     # The targets are flow fields of shape (n, frames_per_tr, grid_h, grid_w,
     # 2); the checks fit with 1-D or 2-D y, which FlowDecoder refuses, so

@@ -1,19 +1,21 @@
 """FlowDecoder: optical-flow fields decoded from windows of fMRI TRs."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse
 import torch
-from himalaya.kernel_ridge import KernelRidgeCV
-from himalaya.ridge import RidgeCV
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import RegressorMixin, _fit_context, clone
 from sklearn.cluster import KMeans
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._utils.training import fit_module, predict_module, seeded, torch_seed
-from .._utils.validation import check_choice, check_finite, check_positive_int, describe
+from .._utils.docs import fill_doc
+from .._utils.torch_estimator import TorchEstimator, check_groups
+from .._utils.training import seeded
+from .._utils.validation import check_finite, check_positive_int, describe
+from ..encoding import RidgeEncoder
 from ..metrics.flow import endpoint_error
 from ..models.flow_decoder import FlowCodebookNet
 from .windows import EDGES, check_window, make_windows
@@ -24,12 +26,13 @@ MODES = ("codebook", "regression")
 # vectors are then labelled with their nearest entry.
 MAX_KMEANS_VECTORS = 200_000
 
-DEFAULT_ALPHAS = np.logspace(-2, 5, 15)
+DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 5, 15))
 
 FLOW_LAYOUT = "(n_samples, frames_per_tr, grid_h, grid_w, 2)"
 
 
-class FlowDecoder(RegressorMixin, BaseEstimator):
+@fill_doc
+class FlowDecoder(RegressorMixin, TorchEstimator):
     """Decode optical-flow fields from windows of fMRI TRs.
 
     Parameters
@@ -41,9 +44,9 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         decoded flow is the probability-weighted sum of the entries.
         ``"regression"``: a ridge baseline from the flattened window to the
         flattened flow field, with one alpha per flow value chosen by
-        5-fold cross-validation among ``alphas`` (himalaya's ``RidgeCV``,
-        or its equivalent ``KernelRidgeCV`` with a linear kernel when there
-        are fewer samples than window features).
+        cross-validation among ``alphas``
+        (:class:`neurost.encoding.RidgeEncoder`, which solves the kernel
+        form when there are fewer samples than window features).
     window : tuple of int (start, stop), default=(-2, 2)
         TR offsets of the window around each decoded TR (both included);
         see :func:`neurost.decoding.make_windows`.
@@ -57,21 +60,12 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
     alphas : array-like of shape (n_alphas,), default=None
         Ridge penalties tried (regression mode); None tries
         ``np.logspace(-2, 5, 15)``.
-    max_epochs, batch_size : int, default=60, 32
-    lr, weight_decay : float, default=1e-3, 1e-2
-        AdamW's learning rate and weight decay.
-    validation_fraction : float, default=0.15
-        Fraction of the training samples held out for early stopping on the
-        validation end-point error. They are the last samples, one
-        contiguous block, because neighbouring windows share TRs. 0 trains
-        ``max_epochs`` on all samples.
-    patience : int, default=8
-        Epochs without improvement of the validation EPE before stopping.
-    device : str, default="auto"
-        Torch device; ``"auto"`` picks CUDA when present.
-    verbose : int, default=0
-    random_state : int, RandomState or None, default=None
-        Seeds k-means, the weights, the batch order and dropout.
+    cv : int or cross-validation splitter, default=5
+        Folds of the ridge's choice of penalties (regression mode). Windows
+        that share TRs are not independent: pass a splitter that keeps
+        blocks together (e.g. ``KFold(5)``, unshuffled), or ``groups`` to
+        ``fit``.
+    %(torch_training)s
 
     Attributes
     ----------
@@ -80,9 +74,10 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         Voxels per TR.
     frames_per_tr_, grid_ : int, tuple of int
         The layout of the flow fields.
-    mean_, scale_ : numpy.ndarray of shape (n_voxels,)
-        Per-voxel mean and standard deviation of the training fMRI (voxels
-        with zero variance get a scale of 1).
+    input_scaler_ : sklearn.preprocessing.StandardScaler
+        Per-voxel standardisation of the training fMRI.
+    image_scaler_ : sklearn.preprocessing.StandardScaler or None
+        Per-channel standardisation of the pooled image features.
     image_channels_ : int
         Channels of the image features (0 without them).
     codebook_ : numpy.ndarray of shape (n_codes, 2)
@@ -92,8 +87,9 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
     history_ : list of dict
         Codebook mode: per-epoch ``train_loss``, ``valid_loss`` and
         ``valid_score`` (minus the validation EPE).
-    ridge_ : himalaya.ridge.RidgeCV or himalaya.kernel_ridge.KernelRidgeCV
-        Regression mode: the fitted ridge.
+    ridge_ : RidgeEncoder
+        Regression mode: the fitted ridge, from the flattened window (and
+        pooled image features) to the flattened flow field.
 
     Notes
     -----
@@ -125,12 +121,17 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         n_blocks=3,
         dropout=0.3,
         alphas=None,
+        cv=5,
         max_epochs=60,
         batch_size=32,
         lr=1e-3,
         weight_decay=1e-2,
         validation_fraction=0.15,
+        validation_split="last",
         patience=8,
+        grad_clip=1.0,
+        checkpoint_dir=None,
+        warm_start=False,
         device="auto",
         verbose=0,
         random_state=None,
@@ -143,15 +144,33 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         self.n_blocks = n_blocks
         self.dropout = dropout
         self.alphas = alphas
+        self.cv = cv
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction
+        self.validation_split = validation_split
         self.patience = patience
+        self.grad_clip = grad_clip
+        self.checkpoint_dir = checkpoint_dir
+        self.warm_start = warm_start
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
+
+    _parameter_constraints = {
+        **TorchEstimator._parameter_constraints,
+        "mode": [StrOptions(set(MODES))],
+        "window": [tuple, list],
+        "edges": [StrOptions(set(EDGES))],
+        "n_codes": [Interval(Integral, 1, None, closed="left")],
+        "hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_blocks": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "alphas": ["array-like", None],
+        "cv": ["cv_object"],
+    }
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -161,7 +180,8 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         tags.non_deterministic = self.mode == "codebook"
         return tags
 
-    def fit(self, X, Y, image_features=None):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, Y, image_features=None, groups=None):
         """Fit the decoder.
 
         Parameters
@@ -174,24 +194,32 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
             per window.
         image_features : array-like of shape (n, feat_h, feat_w, n_channels), optional
             Image features aligned with the rows of ``Y``.
+        groups : array-like of shape (n,), default=None
+            Group of each row of ``Y`` (e.g. the run of each TR): the
+            validation split (codebook mode) and the ridge's folds
+            (regression mode) keep every group on one side. Through
+            scikit-learn's cross-validation, with metadata routing
+            (``set_fit_request(groups=True)``).
 
         Returns
         -------
         self : FlowDecoder
         """
-        self._check_params()
+        rng = self._start_fit()
         self.window_ = check_window(self.window)
         windows, rows, n_rows = self._windows(X, fitting=True)
         Y = _check_flows(Y, "Y")
         _check_count(Y, n_rows, "Y")
+        groups = check_groups(groups, n_rows[0], n_rows[1])
         Y = Y[rows]
+        groups = None if groups is None else groups[rows]
         self.frames_per_tr_, *grid, _ = Y.shape[1:]
         self.grid_ = tuple(grid)
         images = self._image_map(image_features, rows, n_rows, fitting=True)
         if self.mode == "regression":
-            self._fit_ridge(windows, Y, images)
+            self._fit_ridge(windows, Y, images, groups)
         else:
-            self._fit_codebook(windows, Y, images)
+            self._fit_codebook(windows, Y, images, rng, groups)
         return self
 
     def predict(self, X, image_features=None):
@@ -213,14 +241,12 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         windows, rows, n_rows = self._windows(X, fitting=False)
         images = self._image_map(image_features, rows, n_rows, fitting=False)
         if self.mode == "regression":
-            design = _design(windows, images)
-            flat = np.asarray(self.ridge_.predict(design), dtype=np.float32)
+            flat = np.asarray(self.ridge_.predict(_design(windows, images)), dtype=np.float32)
             return flat.reshape(len(windows), self.frames_per_tr_, *self.grid_, 2)
-        data = _Windows(windows, images)
-        logits = predict_module(self.model_, data, batch_size=self.batch_size, device=self.device)
-        self.model_.cpu()
+        logits = self._predict(self.model_, _Windows(windows, images))
         with torch.no_grad():
-            return self.model_.flow_from_logits(logits).numpy()
+            flow = self.model_.flow_from_logits(torch.from_numpy(logits).float())
+        return flow.numpy()
 
     def score(self, X, Y, image_features=None):
         """Minus the mean end-point error of the decoded flow.
@@ -245,44 +271,6 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         return -endpoint_error(Y[rows], self.predict(X, image_features))
 
     # -- fitting -----------------------------------------------------------
-
-    def _check_params(self):
-        check_choice(self.mode, "mode", MODES)
-        check_choice(self.edges, "edges", EDGES)
-        for name in ("n_codes", "hidden", "n_blocks", "max_epochs", "batch_size", "patience"):
-            check_positive_int(getattr(self, name), name)
-        for name, low, high in (("dropout", 0, 1), ("validation_fraction", 0, 1)):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Real)
-                or not low <= value < high
-            ):
-                raise ValueError(f"{name} must be a number in [{low}, {high}); got {describe(value)}.")
-        for name in ("lr", "weight_decay"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
-                raise ValueError(f"{name} must be a non-negative number; got {describe(value)}.")
-        self._alphas()
-
-    def _alphas(self):
-        if self.alphas is None:
-            return DEFAULT_ALPHAS
-        try:
-            alphas = np.asarray(self.alphas, dtype=float)
-        except (TypeError, ValueError):
-            alphas = None
-        if (
-            alphas is None
-            or alphas.ndim != 1
-            or not len(alphas)
-            or not np.all(np.isfinite(alphas) & (alphas > 0))
-        ):
-            raise ValueError(
-                "alphas must be a 1-D array of positive, finite ridge penalties; got "
-                f"{describe(self.alphas)}."
-            )
-        return alphas
 
     def _windows(self, X, fitting):
         """Return standardised windows, the rows of Y they decode, and how many rows Y needs."""
@@ -334,21 +322,19 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         return windows.astype(np.float32), rows, (len(stacked), "TRs")
 
     def _standardise(self, array, fitting):
-        """Standardise the voxels (last axis) of ``array``, fitting the statistics if asked."""
+        """Standardise the voxels (last axis) of ``array``, fitting the scaler if asked."""
         flat = array.reshape(-1, array.shape[-1])
         if not len(flat):
             raise ValueError(f"X has no samples; got {describe(array)}.")
         if fitting:
             self.n_features_in_ = flat.shape[1]
-            self.mean_ = flat.mean(axis=0)
-            scale = flat.std(axis=0)
-            self.scale_ = np.where(scale > 0, scale, 1.0)
+            self.input_scaler_ = self._standardizer(flat)
         elif flat.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {flat.shape[1]} voxels but the decoder was fitted on "
                 f"{self.n_features_in_}."
             )
-        return (array - self.mean_) / self.scale_
+        return self.input_scaler_.transform(flat).reshape(array.shape)
 
     def _image_map(self, image_features, rows, n_rows, fitting):
         """Pool image features to the flow grid: (n_samples, channels, gh, gw) or None."""
@@ -360,6 +346,7 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
                 )
             if fitting:
                 self.image_channels_ = 0
+                self.image_scaler_ = None
             return None
         if not fitting and not self.image_channels_:
             raise ValueError(
@@ -376,33 +363,27 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         grid = torch.nn.functional.adaptive_avg_pool2d(
             torch.from_numpy(features[rows].astype(np.float32)).permute(0, 3, 1, 2), self.grid_
         ).numpy()
+        channels_last = grid.transpose(0, 2, 3, 1).reshape(-1, grid.shape[1])
         if fitting:
             self.image_channels_ = grid.shape[1]
-            self.image_mean_ = grid.mean(axis=(0, 2, 3))
-            scale = grid.std(axis=(0, 2, 3))
-            self.image_scale_ = np.where(scale > 0, scale, 1.0)
+            self.image_scaler_ = self._standardizer(channels_last)
         elif grid.shape[1] != self.image_channels_:
             raise ValueError(
                 f"image_features has {grid.shape[1]} channels but the decoder was "
                 f"fitted on {self.image_channels_}."
             )
-        mean = self.image_mean_[:, None, None]
-        scale = self.image_scale_[:, None, None]
-        return ((grid - mean) / scale).astype(np.float32)
+        standard = self.image_scaler_.transform(channels_last)
+        n, c, h, w = grid.shape
+        return standard.reshape(n, h, w, c).transpose(0, 3, 1, 2).astype(np.float32)
 
-    def _fit_ridge(self, windows, Y, images):
-        design = _design(windows, images)
-        if len(design) < design.shape[1]:
-            # the same solution, from the n_samples x n_samples kernel
-            self.ridge_ = KernelRidgeCV(
-                alphas=self._alphas(), kernel="linear", fit_intercept=True
-            )
-        else:
-            self.ridge_ = RidgeCV(alphas=self._alphas(), fit_intercept=True)
-        self.ridge_.fit(design, Y.reshape(len(Y), -1).astype(np.float64))
+    def _fit_ridge(self, windows, Y, images, groups):
+        alphas = DEFAULT_ALPHAS if self.alphas is None else self.alphas
+        ridge = RidgeEncoder(alphas=alphas, cv=self.cv)
+        flat = Y.reshape(len(Y), -1).astype(np.float64)
+        fit_params = {} if groups is None else {"groups": groups}
+        self.ridge_ = ridge.fit(_design(windows, images), flat, **fit_params)
 
-    def _fit_codebook(self, windows, Y, images):
-        rng = check_random_state(self.random_state)
+    def _fit_codebook(self, windows, Y, images, rng, groups):
         vectors = Y.reshape(-1, 2)
         if self.n_codes > len(vectors):
             raise ValueError(
@@ -417,15 +398,8 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
         self.codebook_ = kmeans.cluster_centers_.astype(np.float32)
         labels = kmeans.predict(vectors.astype(np.float64)).reshape(Y.shape[:-1])
 
-        n_valid = int(round(self.validation_fraction * len(windows)))
-        if self.validation_fraction > 0 and not 1 <= n_valid < len(windows):
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} of {len(windows)} "
-                "samples leaves no training or no validation sample; use another "
-                "fraction (0 for none) or more data."
-            )
-        train = slice(0, len(windows) - n_valid)
-        seed = torch_seed(rng)
+        train, valid = self._validation_split(len(windows), rng, groups=groups)
+        seed = self._torch_seed(rng)
         with seeded(seed):
             self.model_ = FlowCodebookNet(
                 windows.shape[1], windows.shape[2], grid=self.grid_,
@@ -435,17 +409,13 @@ class FlowDecoder(RegressorMixin, BaseEstimator):
             )
         train_data = _Windows(windows[train], _rows(images, train), labels[train])
         valid_data = score = None
-        if n_valid:
-            valid = slice(len(windows) - n_valid, None)
+        if len(valid):
             valid_data = _Windows(windows[valid], _rows(images, valid), labels[valid])
             score = _NegativeEPE(self.codebook_, Y[valid])
-        self.history_ = fit_module(
+        self.history_ = self._train(
             self.model_, train_data, loss=torch.nn.CrossEntropyLoss(),
-            valid_data=valid_data, score=score, max_epochs=self.max_epochs,
-            batch_size=self.batch_size, lr=self.lr, weight_decay=self.weight_decay,
-            patience=self.patience, device=self.device, verbose=self.verbose, seed=seed,
+            valid_data=valid_data, score=score, seed=seed,
         )
-        self.model_.cpu().eval()
 
 
 class _Windows(torch.utils.data.Dataset):

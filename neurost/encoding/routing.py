@@ -1,28 +1,29 @@
 """Transformer brain encoder: learned ROI queries route a patch-feature grid."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, clone
-from sklearn.utils import check_random_state
+from sklearn.base import MultiOutputMixin, RegressorMixin, _fit_context, clone
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from .._utils.training import fit_module, predict_module, seeded, torch_seed
-from .._utils.validation import check_choice, check_finite, check_positive_int, describe
+from .._utils.docs import fill_doc
+from .._utils.torch_estimator import TorchEstimator, check_groups
+from .._utils.training import seeded
+from .._utils.validation import check_finite, describe
 from ..features.backbone import BackboneFeatures
 from ..metrics import correlation_score
 from ..models.routing import RoutingTransformer
 from ._grids import check_grid, check_responses
 from ._scores import mean_correlation
 
-VALIDATION_SPLITS = ("random", "last")
-
 #: Label of the single query used when ``roi_labels`` is None.
 ALL_TARGETS = "all"
 
 
-class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
+@fill_doc
+class RoutingEncoder(MultiOutputMixin, RegressorMixin, TorchEstimator):
     """Predict responses from a patch-feature grid by attention routing.
 
     The transformer brain encoder: one learned query per region of interest
@@ -37,7 +38,7 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
     Training follows the published recipe at a CPU-friendly size: mean
     squared error on targets standardised with the training mean and
     standard deviation, AdamW with a cosine schedule and early stopping on
-    the mean validation Pearson r (:func:`neurost._utils.training.fit_module`).
+    the mean validation Pearson r.
     Several members (``n_seeds`` runs times one per backbone of a layer
     ensemble) share one validation split and are combined per target with
     weights ``softmax(beta * validation r)`` over members, as in the paper
@@ -78,28 +79,7 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Inverse temperature of the ensemble weights
         ``softmax(beta * validation r)`` over members, per target; 0 is a
         plain average.
-    max_epochs : int, default=40
-    batch_size : int, default=32
-    lr : float, default=1e-3
-        AdamW's initial learning rate (cosine decay over ``max_epochs``).
-    weight_decay : float, default=1e-4
-    validation_fraction : float in [0, 1), default=0.15
-        Training samples held out (at least 2) for early stopping and for
-        the ensemble weights. 0 trains ``max_epochs`` on all samples and
-        weighs members equally.
-    validation_split : {"random", "last"}, default="random"
-        The held-out samples: drawn at random (seeded by ``random_state``),
-        or the last ones, one contiguous block (for time series).
-    patience : int, default=8
-        Epochs without a better validation r before stopping; the best
-        epoch's weights are kept.
-    device : str or torch.device, default="auto"
-        ``"auto"`` picks CUDA when present (then bfloat16 autocast).
-    verbose : int, default=0
-        1 shows a progress bar and an epoch table per member.
-    random_state : int, RandomState or None, default=None
-        Seeds the validation split, the weights, the batch order and
-        dropout.
+    %(torch_training)s
 
     Attributes
     ----------
@@ -120,10 +100,11 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         The ROI of each query.
     target_query_ : ndarray of int, shape (n_targets,)
         The query each target reads.
-    mean_, scale_ : ndarray of shape (n_targets,)
-        Training mean and standard deviation of the targets; a target with
-        zero variance has scale 0 and is predicted as its mean.
+    target_scaler_ : sklearn.preprocessing.StandardScaler
+        The standardisation of the targets the members learn.
     varying_targets_ : ndarray of bool, shape (n_targets,)
+        Targets with non-zero training variance; the others are predicted
+        as their training value.
     n_features_in_ : int
         Columns of the input as given (``h * w * c`` for a grid; not set
         when ``X`` holds images).
@@ -172,6 +153,9 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         validation_fraction=0.15,
         validation_split="random",
         patience=8,
+        grad_clip=1.0,
+        checkpoint_dir=None,
+        warm_start=False,
         device="auto",
         verbose=0,
         random_state=None,
@@ -193,9 +177,26 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.validation_split = validation_split
         self.patience = patience
+        self.grad_clip = grad_clip
+        self.checkpoint_dir = checkpoint_dir
+        self.warm_start = warm_start
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
+
+    _parameter_constraints = {
+        **TorchEstimator._parameter_constraints,
+        "roi_labels": ["array-like", None],
+        "rois": ["array-like", None],
+        "grid_shape": [tuple, list, None],
+        "backbone": [BackboneFeatures, list, tuple, None],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "n_layers": [Interval(Integral, 1, None, closed="left")],
+        "ffn_dim": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "n_seeds": [Interval(Integral, 1, None, closed="left")],
+        "beta": [Interval(Real, 0, np.inf, closed="left")],
+    }
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -205,7 +206,8 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             tags.input_tags.three_d_array = True
         return tags
 
-    def fit(self, X, y):
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, groups=None):
         """Train the ensemble.
 
         Parameters
@@ -216,12 +218,17 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             :class:`~neurost.features.BackboneFeatures` accepts.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Responses.
+        groups : array-like of shape (n_samples,), default=None
+            Group of each sample (e.g. the session of each image, or images
+            shown together): the validation split holds out whole groups.
+            Through scikit-learn's cross-validation, with metadata routing
+            (``set_fit_request(groups=True)``).
 
         Returns
         -------
         self : RoutingEncoder
         """
-        self._check_params()
+        rng = self._start_fit()
         grids = self._grids(X, reset=True)
         n_samples = len(grids[0])
         for grid in grids:
@@ -237,19 +244,26 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         y = np.asarray(y)
         self._y_was_1d = y.ndim == 1
         Y, self.varying_targets_ = check_responses(y, n_samples)
+        if n_samples < 2:
+            raise ValueError(f"X must hold at least 2 samples; got n_samples={n_samples}.")
+        groups = check_groups(groups, n_samples)
         self.rois_, self.target_query_ = self._queries(Y.shape[1])
-        self.mean_ = Y.mean(axis=0).astype(np.float64)
-        self.scale_ = np.where(self.varying_targets_, Y.std(axis=0), 0.0).astype(np.float64)
-        divisor = np.where(self.varying_targets_, self.scale_, 1.0)
-        standardised = ((Y - self.mean_) / divisor).astype(np.float32)
+        self.target_scaler_ = self._standardizer(Y)
+        standardised = self.target_scaler_.transform(Y).astype(np.float32)
 
-        rng = check_random_state(self.random_state)
-        train, valid = self._split(n_samples, rng)
+        train, valid = self._validation_split(n_samples, rng, groups=groups)
+        if len(valid) == 1:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} holds out 1 sample; the "
+                "validation Pearson r needs at least 2. Give more samples or a larger "
+                "validation_fraction (or None)."
+            )
         self.models_, self.history_, scores, sources = [], [], [], []
         for source, grid in enumerate(grids):
             for _ in range(self.n_seeds):
                 model, history, member_scores = self._fit_member(
-                    grid, standardised, train, valid, torch_seed(rng)
+                    grid, standardised, train, valid, self._torch_seed(rng),
+                    name=f"member-{len(self.models_)}",
                 )
                 self.models_.append(model)
                 self.history_.append(history)
@@ -275,7 +289,9 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         members = self._member_predictions(self._grids(X, reset=False))
         standardised = np.einsum("mnt,mt->nt", members, self.member_weights_)
-        prediction = standardised * self.scale_ + self.mean_
+        prediction = self.target_scaler_.inverse_transform(standardised)
+        constant = ~self.varying_targets_
+        prediction[:, constant] = self.target_scaler_.mean_[constant]
         return prediction.ravel() if self._y_was_1d else prediction
 
     def score(self, X, y):
@@ -336,38 +352,9 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         )
         total = 0.0
         for member, (model, source) in enumerate(zip(self.models_, self.member_sources_)):
-            maps = predict_module(
-                _AttentionOf(model), _Grids(grids[source]),
-                batch_size=self.batch_size, device=self.device,
-            ).numpy()
-            model.cpu()
+            maps = self._predict(_AttentionOf(model), _Grids(grids[source]))
             total = total + maps * roi_weights[member][:, None, None]
         return (total / roi_weights.sum(axis=0)[:, None, None]).astype(np.float32)
-
-    def _check_params(self):
-        for name in ("n_heads", "n_layers", "ffn_dim", "n_seeds", "max_epochs",
-                     "batch_size", "patience"):
-            check_positive_int(getattr(self, name), name)
-        check_choice(self.validation_split, "validation_split", VALIDATION_SPLITS)
-        for name, low, high in (("dropout", 0, 1), ("validation_fraction", 0, 1)):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Real)
-                or not low <= value < high
-            ):
-                raise ValueError(f"{name} must be in [{low}, {high}); got {describe(value)}.")
-        for name in ("lr", "weight_decay", "beta"):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Real)
-                or not np.isfinite(value)
-                or value < 0
-                or (name == "lr" and value == 0)
-            ):
-                bound = "> 0" if name == "lr" else ">= 0"
-                raise ValueError(f"{name} must be a finite number {bound}; got {describe(value)}.")
 
     def _grids(self, X, reset):
         """Return the feature grids of ``X``: one (n, h, w, c) array per source."""
@@ -422,7 +409,7 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if (
             not isinstance(shape, (tuple, list))
             or len(shape) not in (2, 3)
-            or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1
+            or any(isinstance(s, bool) or not isinstance(s, Integral) or s < 1
                    for s in shape)
         ):
             raise ValueError(
@@ -475,27 +462,7 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             )
         return rois, target_query
 
-    def _split(self, n_samples, rng):
-        """Return the training and validation indices (validation may be empty)."""
-        if n_samples < 2:
-            raise ValueError(f"X must hold at least 2 samples; got n_samples={n_samples}.")
-        if not self.validation_fraction:
-            return np.arange(n_samples), np.arange(0)
-        n_valid = max(2, int(round(self.validation_fraction * n_samples)))
-        if n_valid >= n_samples:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} of n_samples={n_samples} "
-                "leaves no training sample (at least 2 are held out); use more "
-                "samples or validation_fraction=0."
-            )
-        order = (
-            rng.permutation(n_samples)
-            if self.validation_split == "random"
-            else np.arange(n_samples)
-        )
-        return np.sort(order[:-n_valid]), np.sort(order[-n_valid:])
-
-    def _fit_member(self, grid, Y, train, valid, seed):
+    def _fit_member(self, grid, Y, train, valid, seed, name):
         """Train one model; return it, its history and its validation r per target."""
         with seeded(seed):
             model = RoutingTransformer(
@@ -504,35 +471,23 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 dropout=self.dropout,
             )
         valid_data = _Grids(grid[valid], Y[valid]) if len(valid) else None
-        history = fit_module(
+        history = self._train(
             model, _Grids(grid[train], Y[train]), loss=torch.nn.MSELoss(),
-            valid_data=valid_data, score=_mean_r if len(valid) else None,
-            max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
-            weight_decay=self.weight_decay, patience=self.patience,
-            device=self.device, verbose=self.verbose, seed=seed,
+            valid_data=valid_data, score=_mean_r if len(valid) else None, seed=seed,
+            name=name,
         )
         if valid_data is None:
             scores = np.full(Y.shape[1], np.nan)
         else:
-            predicted = predict_module(
-                model, valid_data, batch_size=self.batch_size, device=self.device
-            )
-            scores = correlation_score(Y[valid], predicted.numpy())
-        model.cpu().eval()
+            scores = correlation_score(Y[valid], self._predict(model, valid_data))
         return model, history, scores
 
     def _member_predictions(self, grids):
         """Standardised predictions of every member, shape (n_members, n, n_targets)."""
-        predictions = []
-        for model, source in zip(self.models_, self.member_sources_):
-            predictions.append(
-                predict_module(
-                    model, _Grids(grids[source]),
-                    batch_size=self.batch_size, device=self.device,
-                ).numpy()
-            )
-            model.cpu()
-        return np.stack(predictions).astype(np.float64)
+        return np.stack([
+            self._predict(model, _Grids(grids[source]))
+            for model, source in zip(self.models_, self.member_sources_)
+        ])
 
 
 def _ensemble_weights(scores, beta):

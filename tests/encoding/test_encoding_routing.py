@@ -25,8 +25,6 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-# The checks' data fit in one batch of 64, so check_methods_subset_invariance
-# (listed as an expected failure for batch-dependent rounding) may pass here.
 @parametrize_with_checks(
     [RoutingEncoder(n_heads=1, ffn_dim=16, max_epochs=6, batch_size=64, lr=2e-2, device="cpu", random_state=0)],
     expected_failed_checks=expected_failed_checks,
@@ -137,7 +135,7 @@ def test_predictions_in_the_units_of_y():
     np.testing.assert_allclose(
         encoder.predict(grid), reference.predict(grid) * 100.0 + 1000.0, rtol=1e-4
     )
-    np.testing.assert_allclose(encoder.mean_, Y.mean(axis=0) * 100 + 1000, rtol=1e-5)
+    np.testing.assert_allclose(encoder.target_scaler_.mean_, Y.mean(axis=0) * 100 + 1000, rtol=1e-5)
 
 
 def test_ensemble_weights_are_a_softmax_of_validation_r():
@@ -147,7 +145,7 @@ def test_ensemble_weights_are_a_softmax_of_validation_r():
     expected = np.exp(logits) / np.exp(logits).sum(axis=0)
     np.testing.assert_allclose(encoder.member_weights_, expected, rtol=1e-6)
     members = encoder._member_predictions([grid])
-    combined = np.einsum("mnt,mt->nt", members, expected) * encoder.scale_ + encoder.mean_
+    combined = np.einsum("mnt,mt->nt", members, expected) * encoder.target_scaler_.scale_ + encoder.target_scaler_.mean_
     np.testing.assert_allclose(encoder.predict(grid), combined, rtol=1e-5)
     plain = clone(encoder).set_params(beta=0.0).fit(grid, Y)
     np.testing.assert_allclose(plain.member_weights_, 1 / 3)

@@ -6,7 +6,7 @@ from neurost._utils.estimator_checks import expected_failed_checks
 from neurost.tablet import MaskedTokenPretrainer, TabletClassifier, TabletRegressor
 
 _TINY = dict(
-    preset="tiny", n_frames=4, max_epochs=2, batch_size=32, lr=3e-3,
+    preset="tiny", n_frames=4, max_epochs=8, batch_size=32, lr=3e-3,
     validation_fraction=None, device="cpu",
 )
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from neurost._utils.training import torch_seed
 from neurost.models import BrainLatentTransformer, MaskedTokenModel
 from neurost.tablet import MaskedTokenPretrainer
 
@@ -52,7 +53,7 @@ def test_score_counts_masked_tokens_only(class_runs):
     score = pretrainer.score(runs)
     # The same windows and masks by hand: the masks come from a generator
     # seeded from random_state, drawn window by window in run order.
-    seed = int(np.random.default_rng(pretrainer._seed()).integers(2**31))
+    seed = int(np.random.default_rng(torch_seed(pretrainer.random_state)).integers(2**31))
     generator = torch.Generator().manual_seed(seed)
     errors, counts = 0.0, 0
     with torch.no_grad():
@@ -68,7 +69,7 @@ def test_score_counts_masked_tokens_only(class_runs):
 
 def test_mask_ratio_is_checked(class_runs):
     runs, _ = class_runs(2)
-    with pytest.raises(ValueError, match=r"mask_ratio must be a number in \(0, 1\); got float"):
+    with pytest.raises(ValueError, match=r"'mask_ratio' parameter .* range \(0.0, 1.0\)"):
         MaskedTokenPretrainer(mask_ratio=1.5, **TINY).fit(runs)
 
 
