@@ -1,7 +1,11 @@
+import warnings
+
 import numpy as np
 import pytest
+import sklearn
+from himalaya.kernel_ridge import KernelRidgeCV
 from himalaya.ridge import GroupRidgeCV, RidgeCV
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -12,7 +16,11 @@ from neurost.features import Delayer
 
 
 @parametrize_with_checks(
-    [RidgeEncoder(cv=2, alphas=(0.1, 1.0, 10.0))], expected_failed_checks=expected_failed_checks
+    [
+        RidgeEncoder(cv=2, alphas=(0.1, 1.0, 10.0)),
+        RidgeEncoder(cv=2, alphas=(0.1, 1.0, 10.0), solver="kernel"),
+    ],
+    expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
@@ -125,3 +133,145 @@ def test_bad_inputs(linear_data):
         RidgeEncoder().fit(X[:, :, None], Y)
     with pytest.raises(ValueError, match="NaN"):
         RidgeEncoder().fit(X, np.where(Y > 2, np.nan, Y))
+
+
+@pytest.fixture
+def wide_data():
+    """Fewer samples (60) than features (150): the kernel route's case."""
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 150))
+    Y = X @ rng.normal(size=(150, 4)) + 2.0 + rng.normal(size=(60, 4))
+    return X, Y
+
+
+def assert_close(actual, desired):
+    """Equal up to the precision of a float32 fit (1e-3 of the largest value)."""
+    np.testing.assert_allclose(actual, desired, rtol=1e-3, atol=1e-3 * np.abs(desired).max())
+
+
+def closed_form_ridge(X, Y, alpha):
+    """Ridge with an unpenalised intercept, in float64: (coef, intercept)."""
+    X_mean, Y_mean = X.mean(0), Y.mean(0)
+    Xc = X - X_mean
+    coef = np.linalg.solve(Xc.T @ Xc + alpha * np.eye(X.shape[1]), Xc.T @ (Y - Y_mean))
+    return coef, Y_mean - X_mean @ coef
+
+
+@pytest.mark.parametrize("solver", ["primal", "kernel"])
+def test_both_routes_equal_closed_form_ridge(wide_data, solver):
+    X, Y = wide_data
+    encoder = RidgeEncoder(alphas=(30.0,), solver=solver, backend="numpy").fit(X, Y)
+    coef, intercept = closed_form_ridge(X, Y, 30.0)
+    assert encoder.solver_ == solver and encoder.coef_.shape == (150, 4)
+    assert_close(encoder.coef_, coef)
+    assert_close(encoder.intercept_, intercept)
+    assert_close(encoder.predict(X), X @ coef + intercept)
+
+
+def test_routes_choose_the_same_penalties_and_predictions(wide_data):
+    X, Y = wide_data
+    alphas = np.logspace(-1, 4, 11)
+    kernel = RidgeEncoder(alphas=alphas, solver="kernel", backend="numpy").fit(X, Y)
+    primal = RidgeEncoder(alphas=alphas, solver="primal", backend="numpy").fit(X, Y)
+    np.testing.assert_array_equal(kernel.best_alphas_, primal.best_alphas_)
+    assert_close(kernel.coef_, primal.coef_)
+    assert_close(kernel.predict(X), primal.predict(X))
+    assert kernel.deltas_ is None and primal.dual_coef_ is None
+
+
+def test_kernel_route_equals_himalaya_kernel_ridge(wide_data):
+    X, Y = wide_data
+    alphas = np.logspace(-1, 4, 6)
+    encoder = RidgeEncoder(alphas=alphas, backend="numpy").fit(X[:40], Y[:40])
+    reference = KernelRidgeCV(alphas=alphas, kernel="linear", cv=5, fit_intercept=True)
+    reference.fit(X[:40].astype(np.float32), Y[:40].astype(np.float32))
+    assert encoder.solver_ == "kernel"
+    np.testing.assert_array_equal(encoder.best_alphas_, reference.best_alphas_)
+    np.testing.assert_allclose(encoder.predict(X[40:]), reference.predict(X[40:]), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(encoder.coef_, reference.get_primal_coef(), rtol=1e-4, atol=1e-5)
+
+
+def test_banded_routes_agree_on_scalings_and_weights(wide_data):
+    X, Y = wide_data
+    params = dict(feature_spaces=(50, 100), n_iter=8, random_state=0, backend="numpy")
+    kernel = RidgeEncoder(solver="kernel", **params).fit(X, Y)
+    primal = RidgeEncoder(solver="primal", **params).fit(X, Y)
+    assert kernel.deltas_.shape == (2, 4)
+    assert_close(kernel.deltas_, primal.deltas_)
+    assert_close(kernel.best_alphas_, primal.best_alphas_)
+    assert_close(kernel.coef_, primal.coef_)
+    assert_close(kernel.predict(X), primal.predict(X))
+
+
+def test_auto_solver_takes_the_kernel_route_for_wide_designs(wide_data, linear_data):
+    assert RidgeEncoder(backend="numpy").fit(*wide_data).solver_ == "kernel"
+    assert RidgeEncoder(backend="numpy").fit(*linear_data).solver_ == "primal"
+
+
+@pytest.mark.parametrize("solver", ["auto", "primal", "kernel"])
+@pytest.mark.parametrize("n_spaces", [1, 2])
+@pytest.mark.parametrize("n_samples, n_features", [(20, 40), (40, 10)])
+def test_himalaya_never_warns_about_the_route(solver, n_spaces, n_samples, n_features):
+    rng = np.random.default_rng(6)
+    X, Y = rng.normal(size=(n_samples, n_features)), rng.normal(size=(n_samples, 2))
+    spaces = (n_features // 2, n_features // 2) if n_spaces == 2 else None
+    encoder = RidgeEncoder(solver=solver, feature_spaces=spaces, n_iter=2, cv=2, backend="numpy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        encoder.fit(X, Y)
+
+
+@pytest.fixture
+def grouped_data():
+    """Groups share a prototype input and an output: only memorising them helps.
+
+    The samples are interleaved (``groups`` = 0, 1, ..., 7, 0, 1, ...), so
+    that plain folds hold every group on both sides.
+    """
+    rng = np.random.default_rng(5)
+    groups = np.tile(np.arange(8), 10)
+    X = rng.normal(size=(8, 30))[groups] + 0.1 * rng.normal(size=(80, 30))
+    Y = rng.normal(size=(8, 3))[groups] + 0.1 * rng.normal(size=(80, 3))
+    return X, Y, groups
+
+
+@pytest.mark.parametrize("solver", ["primal", "kernel"])
+def test_groups_stay_on_one_side_of_the_penalty_search(grouped_data, solver):
+    # When a group's samples are on both sides of a split, a small penalty
+    # (memorising the groups) wins; kept together, the groups tell nothing
+    # about a new one, and the largest penalty wins.
+    X, Y, groups = grouped_data
+    params = dict(alphas=np.logspace(-2, 4, 7), backend="numpy", solver=solver)
+    leaky = RidgeEncoder(cv=4, **params).fit(X, Y)
+    kept = RidgeEncoder(cv=4, **params).fit(X, Y, groups=groups)
+    left_out = RidgeEncoder(cv=LeaveOneGroupOut(), **params).fit(X, Y, groups=groups)
+    assert kept.best_alphas_.min() >= 100 * leaky.best_alphas_.max()
+    assert left_out.best_alphas_.min() >= 100 * leaky.best_alphas_.max()
+
+
+def test_groups_route_through_cross_val_score(grouped_data):
+    X, Y, groups = grouped_data
+    with sklearn.config_context(enable_metadata_routing=True):
+        encoder = RidgeEncoder(cv=3, backend="numpy").set_fit_request(groups=True)
+        scores = cross_val_score(encoder, X, Y, cv=GroupKFold(4), params={"groups": groups})
+    assert scores.shape == (4,)
+
+
+@pytest.mark.parametrize("solver", ["primal", "kernel"])
+def test_a_row_prediction_does_not_depend_on_the_other_rows(wide_data, solver):
+    X, Y = wide_data
+    encoder = RidgeEncoder(solver=solver, feature_spaces=(50, 100), n_iter=2, backend="numpy")
+    encoder.fit(X, Y)
+    together = encoder.predict(X)
+    alone = np.vstack([encoder.predict(X[i : i + 1]) for i in range(len(X))])
+    assert together.dtype == np.float64
+    np.testing.assert_allclose(alone, together, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(encoder.predict(X[::-1]), together[::-1], rtol=1e-12, atol=1e-12)
+
+
+def test_refit_on_another_route_leaves_no_stale_solution(wide_data, linear_data):
+    encoder = RidgeEncoder(feature_spaces=(50, 100), n_iter=2, backend="numpy").fit(*wide_data)
+    encoder.set_params(feature_spaces=None).fit(*linear_data)
+    assert encoder.solver_ == "primal"
+    assert encoder.deltas_ is None and encoder.dual_coef_ is None and encoder.X_fit_ is None
+    assert encoder.coef_.shape == (40, 6)
