@@ -5,6 +5,9 @@ Subpackages are imported on first use, so ``import neurost`` stays light
 
     import neurost
     run = neurost.io.load_bold("sub-01_bold.nii.gz")
+
+:func:`neurost.save` and :func:`neurost.load` store a fitted estimator in
+one file without pickle (:mod:`neurost.saving`).
 """
 
 import importlib
@@ -29,12 +32,17 @@ _SUBPACKAGES = frozenset(
     }
 )
 
-__all__ = ["__version__", *sorted(_SUBPACKAGES)]
+#: Functions of the top level, by the module that defines them.
+_FUNCTIONS = {"load": "saving", "save": "saving"}
+
+__all__ = ["__version__", *sorted(_FUNCTIONS), *sorted(_SUBPACKAGES)]
 
 
 def __getattr__(name):
     if name in _SUBPACKAGES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(f"{__name__}.{_FUNCTIONS[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

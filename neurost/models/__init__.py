@@ -10,6 +10,10 @@
   reconstruction for pre-training the latent transformer.
 - :class:`FlowCodebookNet`: an fMRI window -> per-cell probabilities over a
   codebook of optical-flow vectors.
+
+Each of these modules keeps the arguments it was built with in ``config``,
+so that :func:`neurost.save` can store it as its class, ``config`` and
+``state_dict``, without pickle.
 """
 
 from neurost.models.flow_decoder import FlowCodebookNet

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from neurost._utils.validation import check_positive_int, describe
+from neurost.models._config import records_config
 
 
 class _ChannelNorm(nn.LayerNorm):
@@ -42,6 +43,7 @@ class _ResidualBlock(nn.Module):
         return x + self.body(x)
 
 
+@records_config
 class FlowCodebookNet(nn.Module):
     """fMRI window -> per-cell codebook logits of the optical flow.
 

@@ -27,6 +27,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from neurost._utils.validation import check_choice, check_positive_int, describe
+from neurost.models._config import records_config
 from neurost.models.positional import RotaryEmbedding, apply_rotary
 
 ATTENTION_KINDS = ("full", "divided")
@@ -117,6 +118,7 @@ class LatentBlock(nn.Module):
         return x + self.dropout(self.ffn(self.ffn_norm(x)))
 
 
+@records_config
 class BrainLatentTransformer(nn.Module):
     """Transformer classifier/regressor over runs of fMRI latent tokens.
 

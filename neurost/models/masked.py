@@ -11,9 +11,11 @@ import torch
 from torch import nn
 
 from neurost._utils.validation import describe
+from neurost.models._config import records_config
 from neurost.models.latent_transformer import BrainLatentTransformer
 
 
+@records_config
 class MaskedTokenModel(nn.Module):
     """Tube-masked token reconstruction around a :class:`BrainLatentTransformer`.
 

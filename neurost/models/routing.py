@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from neurost._utils.validation import check_positive_int, describe
+from neurost.models._config import records_config
 from neurost.models.positional import sine_positional_encoding_2d
 
 
@@ -147,6 +148,7 @@ class RoutingLayer(nn.Module):
         return queries, weights
 
 
+@records_config
 class RoutingTransformer(nn.Module):
     """Predict target responses from a patch-feature grid by attention routing.
 
