@@ -7,6 +7,7 @@ from matplotlib.backend_bases import FigureCanvasBase
 
 from .._utils.files import atomic_write
 from .._utils.validation import describe
+from ._checks import check_dpi, check_figure
 
 #: Formats always written: a raster for slides and web, a vector for print.
 ALWAYS_WRITTEN = ("png", "pdf")
@@ -41,12 +42,15 @@ def save_figure(fig, output_file, *, dpi=DEFAULT_DPI):
     Raises
     ------
     TypeError
-        If ``output_file`` is not a path.
+        If ``fig`` is not a matplotlib Figure or ``output_file`` not a path.
     ValueError
-        If its suffix is not a format matplotlib writes.
+        If the suffix of ``output_file`` is not a format matplotlib writes,
+        or ``dpi`` is not a positive number.
     FileNotFoundError
         If its folder does not exist.
     """
+    check_figure(fig)
+    dpi = check_dpi(dpi)
     written = []
     for target in figure_files(output_file):
         with atomic_write(target, overwrite=True) as temporary:

@@ -121,17 +121,3 @@ def image_pixels(image, name):
     if np.issubdtype(pixels.dtype, np.integer):
         return pixels.astype(float) / 255.0
     return np.clip(pixels.astype(float), 0.0, 1.0)
-
-
-def check_labels(labels, n, argument, what, default):
-    """``labels`` as ``n`` strings; ``"{default} 1"``... when None.
-
-    ``argument`` and ``what`` (e.g. ``"the 5 ROIs of attention"``) word the
-    error raised when the count is wrong.
-    """
-    if labels is None:
-        return [f"{default} {i + 1}" for i in range(n)]
-    names = [str(label) for label in labels]
-    if len(names) != n:
-        raise ValueError(f"{argument} must name each of {what}; got {len(names)} {argument}.")
-    return names

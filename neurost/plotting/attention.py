@@ -9,8 +9,9 @@ from matplotlib.colors import Normalize
 from skimage.transform import resize
 
 from .._utils.validation import check_positive_int, describe
+from ._checks import check_cmap, check_labels, check_number, check_text
 from ._save import figure_files, save_figure
-from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, check_labels, image_pixels
+from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, image_pixels
 
 #: Width of one panel, inches.
 _PANEL_WIDTH = 2.0
@@ -72,9 +73,15 @@ def plot_attention_on_image(
         For arrays of the wrong rank, a number of images that differs from
         ``attention``'s first axis, ``roi_names`` of the wrong length,
         non-finite weights, or a bad ``alpha`` or ``ncols``.
+    TypeError
+        For an image that is not an array, or a ``cmap`` that is not a
+        colour map.
     """
     if output_file is not None:
         figure_files(output_file)
+    cmap = check_cmap(cmap)
+    alpha = check_number(alpha, "alpha", "opacity", low=0, high=1)
+    check_text(title, "title")
     several = isinstance(image, (list, tuple))
     if several:
         images = [image_pixels(one, f"image[{i}]") for i, one in enumerate(image)]
@@ -83,8 +90,6 @@ def plot_attention_on_image(
     maps = _attention(attention, several, len(images))
     n_images, n_rois = maps.shape[:2]
     names = check_labels(roi_names, n_rois, "roi_names", f"the {n_rois} ROIs of attention", "ROI")
-    if not (isinstance(alpha, (int, float)) and 0 <= alpha <= 1):
-        raise ValueError(f"alpha must be a number in [0, 1]; got {describe(alpha)}.")
     if several:
         if ncols is not None:
             raise ValueError(
@@ -132,7 +137,12 @@ def plot_attention_on_image(
 
 
 def _attention(attention, several, n_images):
-    maps = np.asarray(attention, dtype=float)
+    try:
+        maps = np.asarray(attention, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"attention must be an array of weights; got {describe(attention)}."
+        ) from None
     expected = 4 if several else 3
     if maps.ndim != expected:
         shape = (

@@ -26,6 +26,7 @@ from ._cortex_render import (
     panel_grid,
     render_3d,
 )
+from ._checks import check_bounds, check_cmap, check_dpi, check_flag, check_number, check_text
 from ._save import figure_files, save_figure
 from ._style import LABEL_SIZE, color_range, default_cmap, qualitative_colors
 
@@ -162,8 +163,13 @@ def plot_on_cortex(
     """
     if output_file is not None:
         figure_files(output_file)
+    cmap = check_cmap(cmap)
+    vmin, vmax = check_bounds(vmin, vmax)
+    symmetric = check_flag(symmetric, "symmetric", allow_none=True)
     if threshold is not None:
-        _check_positive(threshold, "threshold", "in the units of values", zero=True)
+        check_number(threshold, "threshold", "in the units of values", low=0)
+    check_text(colorbar_label, "colorbar_label")
+    _check_figure_arguments(title, width, dpi)
     target = resolve_target(atlas_or_mesh, values)
     per_roi = is_per_roi(values, target)
     per_vertex = vertex_arrays(values, target, rois)
@@ -245,6 +251,8 @@ def plot_atlas_on_cortex(
             f"atlas must be a surface atlas of neurost.atlases (load_atlas, "
             f"Atlas.from_arrays); got {describe(atlas)}."
         )
+    legend = check_flag(legend, "legend", allow_none=True)
+    _check_figure_arguments(title, width, dpi)
     target = resolve_target(atlas, None)
     codes, selection = atlas_codes(atlas, rois)
     names = list(selection)
@@ -295,6 +303,11 @@ def _roi_colors(atlas, selection, colors):
                     f"{' ...' if len(missing) > 5 else ''}; give one per ROI."
                 )
             colors = [colors[name] for name in names]
+        if isinstance(colors, str) or not hasattr(colors, "__iter__"):
+            raise TypeError(
+                "colors must be a dict {ROI: colour} or a sequence of colours, "
+                f"one per ROI drawn; got {describe(colors)}."
+            )
         colors = list(colors)
         if len(colors) != len(names):
             raise ValueError(
@@ -303,7 +316,7 @@ def _roi_colors(atlas, selection, colors):
             )
         try:
             return np.array([to_rgba(color) for color in colors])
-        except ValueError:
+        except (TypeError, ValueError):
             raise ValueError(
                 f"colors must be matplotlib colours; got {describe(colors)}."
             ) from None
@@ -315,10 +328,19 @@ def _roi_colors(atlas, selection, colors):
     return qualitative_colors(len(names))
 
 
+def _names(value, name):
+    """``value`` (one name or a sequence of names) as a tuple."""
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a name or a list of names; got {describe(value)}."
+        )
+    return tuple(value)
+
+
 def _check_layout(hemispheres, views, surface, available):
-    if isinstance(hemispheres, str):
-        hemispheres = (hemispheres,)
-    hemispheres = tuple(hemispheres)
+    hemispheres = _names(hemispheres, "hemispheres")
     if not hemispheres or len(set(hemispheres)) != len(hemispheres):
         raise ValueError(
             f"hemispheres must list 'left' and/or 'right' once each; got {hemispheres}."
@@ -337,8 +359,7 @@ def _check_layout(hemispheres, views, surface, available):
                 "have a single view; leave it out."
             )
         return hemispheres, (None,)
-    views = DEFAULT_VIEWS if views is None else views
-    views = (views,) if isinstance(views, str) else tuple(views)
+    views = _names(DEFAULT_VIEWS if views is None else views, "views")
     if not views:
         raise ValueError("views must name at least one view.")
     for view in views:
@@ -346,11 +367,11 @@ def _check_layout(hemispheres, views, surface, available):
     return hemispheres, views
 
 
-def _check_positive(value, name, unit, zero=False):
-    number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-    if not (number and np.isfinite(value) and (value > 0 or zero and value == 0)):
-        kind = "non-negative" if zero else "positive"
-        raise ValueError(f"{name} must be a {kind} number ({unit}); got {value!r}.")
+def _check_figure_arguments(title, width, dpi):
+    check_text(title, "title")
+    if width is not None:
+        check_number(width, "width", "inches", low=0, low_open=True)
+    check_dpi(dpi)
 
 
 def _draw(per_vertex, target, coloring, layout, title, width, dpi, bottom):
@@ -366,8 +387,6 @@ def _draw(per_vertex, target, coloring, layout, title, width, dpi, bottom):
             part: np.full(n, _PLAIN_BACKGROUND) for part, n in target["sizes"].items()
         }
     width = _COLUMN_WIDTH * len(hemispheres) if width is None else width
-    _check_positive(width, "width", "inches")
-    _check_positive(dpi, "dpi", "dots per inch")
     grid = {
         "width": width,
         "title": title,

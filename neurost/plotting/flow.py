@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import hsv_to_rgb
 
-from .._utils.validation import check_choice, check_positive_int, describe
+from .._utils.validation import check_choice, check_positive_int, check_t_r, describe
 from ..metrics import endpoint_error
+from ._checks import check_axes, check_cmap, check_flag, check_number, check_text
 from ._save import figure_files, save_figure
 from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, image_pixels
 from .cortex import plot_on_cortex
@@ -32,6 +33,7 @@ _WHEEL_SIZE = 101
 #: Columns drawn by plot_flow_comparison when ``times`` is None.
 _MAX_COLUMNS = 6
 _DIRECTION_TICKS = (0, 90, 180, 270, 360)
+KINDS = ("hsv", "quiver", "both")
 
 
 def flow_to_rgb(flow, max_magnitude=None):
@@ -135,12 +137,15 @@ def plot_flow(
     """
     if output_file is not None:
         figure_files(output_file)
-    check_choice(kind, "kind", ("hsv", "quiver", "both"))
+    check_choice(kind, "kind", KINDS)
     flow = _check_flow(flow, "flow", 3, "(H, W, 2)")
     pixels = None if image is None else image_pixels(image, "image")
     magnitude = _max_magnitude(max_magnitude, [flow])
     step = _check_step(step, flow.shape[:2])
-    _check_alpha(alpha)
+    alpha = check_number(alpha, "alpha", "opacity", low=0, high=1)
+    legend = check_flag(legend, "legend")
+    check_text(units, "units")
+    check_text(title, "title")
     height, width = flow.shape[:2]
     figure, ax = plt.subplots(
         figsize=(_PANEL_WIDTH * 1.6, 1.6 * _PANEL_WIDTH * height / width),
@@ -223,7 +228,10 @@ def plot_flow_comparison(
     """
     if output_file is not None:
         figure_files(output_file)
-    check_choice(kind, "kind", ("hsv", "quiver", "both"))
+    check_choice(kind, "kind", KINDS)
+    check_text(units, "units")
+    check_text(title, "title")
+    t_r = check_t_r(t_r)
     shape = "(n, gh, gw, 2) or (n, frames_per_tr, gh, gw, 2)"
     true = _check_flow(true_flow, "true_flow", (4, 5), shape)
     decoded = _check_flow(decoded_flow, "decoded_flow", (4, 5), shape)
@@ -236,10 +244,6 @@ def plot_flow_comparison(
         frame = _check_frame(frame, true.shape[1])
         true, decoded = true[:, frame], decoded[:, frame]
     columns = _columns(times, len(true))
-    if t_r is not None and not (
-        isinstance(t_r, numbers.Real) and not isinstance(t_r, bool) and t_r > 0
-    ):
-        raise ValueError(f"t_r must be a positive number of seconds; got {describe(t_r)}.")
     drawn = [true[columns], decoded[columns]]
     magnitude = _max_magnitude(max_magnitude, drawn)
     step = _check_step(step, true.shape[1:3])
@@ -340,6 +344,9 @@ def plot_motion_tuning_on_cortex(
             "(directions span 0-360 degrees); leave them out and set NaN where "
             "nothing should be drawn."
         )
+    cmap = check_cmap(cmap)
+    speed_cmap = check_cmap(speed_cmap, "speed_cmap")
+    check_text(speed_label, "speed_label")
     outputs = {"direction": None, "speed": None}
     if output_file is not None:
         first = figure_files(output_file)[0]
@@ -388,7 +395,24 @@ def add_color_wheel(ax, max_magnitude, units="pixels per frame", *, size=0.32):
     -------
     matplotlib.axes.Axes
         The wheel's inset axes (``ax.child_axes``).
+
+    Raises
+    ------
+    TypeError
+        If ``ax`` is not 2-D matplotlib Axes or ``units`` not a string.
+    ValueError
+        If ``max_magnitude`` or ``size`` is not a positive number.
     """
+    check_axes(ax)
+    max_magnitude = check_number(
+        max_magnitude, "max_magnitude", "the magnitude at the wheel's rim", low=0,
+        low_open=True,
+    )
+    check_text(units, "units")
+    size = check_number(
+        size, "size", "diameter as a fraction of the panel's height", low=0,
+        low_open=True,
+    )
     half = _WHEEL_SIZE // 2
     y, x = np.mgrid[-half : half + 1, -half : half + 1] / half * max_magnitude
     disc = np.stack([x, y], axis=-1)
@@ -477,28 +501,15 @@ def _max_magnitude(max_magnitude, fields):
     if max_magnitude is None:
         largest = max(float(np.hypot(f[..., 0], f[..., 1]).max()) for f in fields)
         return largest or 1.0
-    if not (
-        isinstance(max_magnitude, numbers.Real)
-        and not isinstance(max_magnitude, bool)
-        and np.isfinite(max_magnitude)
-        and max_magnitude > 0
-    ):
-        raise ValueError(
-            "max_magnitude must be a positive number in the units of the flow; "
-            f"got {describe(max_magnitude)}."
-        )
-    return float(max_magnitude)
+    return check_number(
+        max_magnitude, "max_magnitude", "in the units of the flow", low=0, low_open=True
+    )
 
 
 def _check_step(step, shape):
     if step is None:
         return max(1, max(shape) // _ARROWS_PER_SIDE)
     return check_positive_int(step, "step", "cells between arrows")
-
-
-def _check_alpha(alpha):
-    if not (isinstance(alpha, numbers.Real) and not isinstance(alpha, bool) and 0 <= alpha <= 1):
-        raise ValueError(f"alpha must be a number in [0, 1]; got {describe(alpha)}.")
 
 
 def _check_frame(frame, n_frames):

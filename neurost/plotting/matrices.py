@@ -7,10 +7,13 @@ import numpy as np
 import pandas as pd
 
 from .._utils.validation import check_choice, describe
-from ._save import save_figure
+from ._checks import check_axes, check_bounds, check_cmap, check_text
+from ._save import figure_files, save_figure
 from ._style import DIVERGING_CMAP, LABEL_SIZE, TICK_SIZE, TITLE_SIZE
 
 TRIANGLES = ("full", "lower", "diag")
+#: Linkage methods of the hierarchical clustering that ``reorder`` names.
+REORDER_METHODS = ("single", "complete", "average")
 #: Row and column names are written up to this many rows.
 MAX_LABELS = 60
 
@@ -82,10 +85,23 @@ def plot_matrix(
     ValueError
         For a matrix that is not square or holds infinite values, labels
         or groups of the wrong length, unknown labels in ``groups``,
-        ``groups`` with ``reorder``, or ``vmin >= vmax``.
+        ``groups`` with ``reorder``, a bad ``reorder``, or ``vmin >= vmax``.
+    TypeError
+        For a matrix that does not hold numbers, an ``ax`` that is not 2-D
+        matplotlib Axes or a ``cmap`` that is not a colour map.
     """
     from nilearn.plotting import plot_matrix as nilearn_plot_matrix
 
+    if output_file is not None:
+        figure_files(output_file)
+    if ax is not None:
+        check_axes(ax)
+    cmap = check_cmap(cmap)
+    vmin, vmax = check_bounds(vmin, vmax)
+    check_text(colorbar_label, "colorbar_label")
+    check_text(title, "title")
+    if not isinstance(reorder, bool):
+        check_choice(reorder, "reorder", (False, True, *REORDER_METHODS))
     if isinstance(matrix, pd.DataFrame) and labels is None:
         labels = [str(name) for name in matrix.index]
     values = _square(matrix)
@@ -158,6 +174,11 @@ def _square(matrix):
 
 
 def _names(names, n, argument):
+    if isinstance(names, str) or not hasattr(names, "__iter__"):
+        raise TypeError(
+            f"{argument} must be a sequence of names, one per row; got "
+            f"{describe(names)}."
+        )
     names = [str(name) for name in names]
     if len(names) != n:
         raise ValueError(

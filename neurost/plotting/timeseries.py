@@ -5,12 +5,12 @@ import numpy as np
 import pandas as pd
 
 from .._utils.validation import check_choice, check_t_r, describe
-from ._save import save_figure
+from ._checks import check_axes, check_flag, check_labels, check_text
+from ._save import figure_files, save_figure
 from ._style import (
     LABEL_SIZE,
     TICK_SIZE,
     TITLE_SIZE,
-    check_labels,
     color_range,
     default_cmap,
     qualitative_colors,
@@ -77,7 +77,18 @@ def plot_timeseries(
     ValueError
         For data that are not 1-D or 2-D, hold infinite values or have no
         frames, labels of the wrong length, or a non-positive ``t_r``.
+    TypeError
+        For data that do not hold numbers, or an ``ax`` that is not 2-D
+        matplotlib Axes.
     """
+    if output_file is not None:
+        figure_files(output_file)
+    if ax is not None:
+        check_axes(ax)
+    t_r = check_t_r(t_r)
+    standardize = check_flag(standardize, "standardize")
+    check_text(units, "units")
+    check_text(title, "title")
     if isinstance(data, pd.DataFrame) and labels is None:
         labels = [str(column) for column in data.columns]
     signals = _signals(data)
@@ -143,7 +154,7 @@ def _zscore(signals):
 def _time_axis(n_frames, t_r):
     if t_r is None:
         return np.arange(n_frames, dtype=float), "Frame"
-    return np.arange(n_frames) * check_t_r(t_r), "Time (s)"
+    return np.arange(n_frames) * t_r, "Time (s)"
 
 
 def _nice_length(value):

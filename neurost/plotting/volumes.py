@@ -6,8 +6,9 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 
 from .._utils.validation import describe
+from ._checks import check_bounds, check_cmap, check_labels, check_text
 from ._save import figure_files, save_figure
-from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, check_labels, color_range
+from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, color_range
 
 #: Size of one slice panel, inches.
 _PANEL_SIZE = 1.7
@@ -68,10 +69,15 @@ def plot_volume_slices(
         If ``volumes`` is empty, a volume is not 3-D, shapes differ,
         ``labels`` has the wrong length or ``coords`` falls outside the grid.
     TypeError
-        If a volume is neither an image nor a numeric array.
+        If a volume is neither an image nor a numeric array, or ``cmap`` is
+        not a colour map.
     """
     if output_file is not None:
         figure_files(output_file)
+    cmap = check_cmap(cmap)
+    vmin, vmax = check_bounds(vmin, vmax)
+    check_text(units, "units")
+    check_text(title, "title")
     arrays = _volumes(volumes)
     shape = arrays[0].shape
     names = check_labels(labels, len(arrays), "labels", f"the {len(arrays)} volumes", "volume")

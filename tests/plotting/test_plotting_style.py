@@ -29,7 +29,7 @@ def test_explicit_symmetric_with_unequal_bounds_is_refused():
 
 
 def test_check_labels_defaults_and_counts():
-    from neurost.plotting._style import check_labels
+    from neurost.plotting._checks import check_labels
 
     assert check_labels(None, 2, "labels", "the 2 ROIs", "ROI") == ["ROI 1", "ROI 2"]
     assert check_labels([1, "b"], 2, "labels", "the 2 ROIs", "ROI") == ["1", "b"]
