@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .._utils.validation import check_finite
+from ._checks import float_array
 
 
 def check_paired(y_true, y_pred):
@@ -16,8 +16,8 @@ def check_paired(y_true, y_pred):
     -------
     y_true, y_pred : ndarray of shape (n_samples, n_targets), float64
     """
-    y_true = check_finite(np.asarray(y_true, dtype=np.float64), "y_true")
-    y_pred = check_finite(np.asarray(y_pred, dtype=np.float64), "y_pred")
+    y_true = float_array(y_true, "y_true")
+    y_pred = float_array(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(
             f"y_true and y_pred must have the same shape; got {y_true.shape} "

@@ -69,6 +69,8 @@ def angular_error(flow_true, flow_pred, *, min_magnitude=None, degrees=True, red
     """
     flow_true, flow_pred = _check_pair(flow_true, flow_pred)
     check_choice(reduce, "reduce", ("mean", "none"))
+    if not isinstance(degrees, (bool, np.bool_)):
+        raise TypeError(f"degrees must be True or False; got {describe(degrees)}.")
     cosine, keep = _cosine(flow_true, flow_pred, min_magnitude)
     angle = np.arccos(cosine)
     if degrees:
@@ -103,7 +105,10 @@ def cosine_similarity(flow_true, flow_pred, *, min_magnitude=None, reduce="mean"
 def _check_pair(flow_true, flow_pred):
     arrays = []
     for name, flow in (("flow_true", flow_true), ("flow_pred", flow_pred)):
-        flow = np.asarray(flow)
+        try:
+            flow = np.asarray(flow)
+        except ValueError:
+            raise TypeError(f"{name} must be an array of flow vectors; got {describe(flow)}.") from None
         if not np.issubdtype(flow.dtype, np.number) or np.iscomplexobj(flow):
             raise TypeError(f"{name} must hold real numbers; got {describe(flow)}.")
         if flow.ndim < 1 or flow.shape[-1] != 2:
@@ -152,8 +157,8 @@ def _reduce(values, keep, reduce, min_magnitude):
         reason = (
             f"no cell has a true flow of magnitude >= min_magnitude={min_magnitude}"
             if min_magnitude is not None
-            else "no cell to score (an empty field, or only zero vectors, which "
-            "have no direction)"
+            else "flow_true and flow_pred hold no cell to score (an empty field, "
+            "or only zero vectors, which have no direction)"
         )
         raise ValueError(f"Nothing to average: {reason}.")
     return float(values[keep].mean())

@@ -10,7 +10,8 @@ is ``ncsnr² / (ncsnr² + 1/n)`` (Allen et al., 2022, Nature Neuroscience).
 
 import numpy as np
 
-from .._utils.validation import check_finite
+from .._utils.validation import describe
+from ._checks import float_array
 from .correlation import check_paired, correlation_score
 
 
@@ -34,13 +35,17 @@ def ncsnr(responses, repeats):
         variance is that of all trials (ddof=1). ``inf`` for a target
         with signal and no noise; 0 for a constant target.
     """
-    responses = check_finite(np.asarray(responses, dtype=np.float64), "responses")
+    responses = float_array(responses, "responses")
     if responses.ndim == 1:
         responses = responses[:, None]
     if responses.ndim != 2:
         raise ValueError(
             "responses must be 2-D (n_trials, n_targets); got shape "
             f"{responses.shape}."
+        )
+    if len(responses) < 2:
+        raise ValueError(
+            f"responses must hold at least 2 trials; got shape {responses.shape}."
         )
     repeats = np.asarray(repeats)
     if repeats.shape != (len(responses),):
@@ -87,16 +92,19 @@ def noise_ceiling(ncsnr, n_repeats):
         ``ncsnr² / (ncsnr² + 1 / n_repeats)``, in [0, 1] (a fraction, not
         a percentage).
     """
-    snr = np.atleast_1d(np.asarray(ncsnr, dtype=np.float64))
+    try:
+        snr = np.atleast_1d(np.asarray(ncsnr, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise TypeError(f"ncsnr must be an array of numbers; got {describe(ncsnr)}.") from None
     if np.isnan(snr).any() or (snr < 0).any():
         raise ValueError("ncsnr must hold non-negative numbers; got NaN or a negative value.")
-    n_repeats = np.asarray(n_repeats, dtype=np.float64)
+    n_repeats = float_array(n_repeats, "n_repeats")
     if n_repeats.ndim and n_repeats.shape != snr.shape:
         raise ValueError(
             f"n_repeats must be one number or one per target, shape {snr.shape}; "
             f"got shape {n_repeats.shape}."
         )
-    if (n_repeats < 1).any() or not np.isfinite(n_repeats).all():
+    if (n_repeats < 1).any():
         raise ValueError(f"n_repeats must be >= 1; got {n_repeats}.")
     with np.errstate(invalid="ignore"):
         ceiling = snr**2 / (snr**2 + 1.0 / n_repeats)
@@ -123,7 +131,7 @@ def explained_variance_ratio(y_true, y_pred, noise_ceiling):
         most 1; NaN where the ceiling is 0 (nothing to explain).
     """
     y_true, y_pred = check_paired(y_true, y_pred)
-    ceiling = check_finite(np.asarray(noise_ceiling, dtype=np.float64), "noise_ceiling")
+    ceiling = float_array(noise_ceiling, "noise_ceiling")
     if ceiling.shape != (y_true.shape[1],):
         raise ValueError(
             f"noise_ceiling must hold one value per target, shape "
