@@ -2,13 +2,15 @@
 
 import gzip
 import numbers
+import os
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 
 from .._utils.files import atomic_write
 from .._utils.validation import check_positive_int, check_t_r, describe
+from ._checks import check_random_state
 
 #: network -> region -> centre (x, y, z) in MNI152 mm. Approximate peaks of
 #: the canonical resting-state networks (default-mode: Fox et al. 2005, PNAS;
@@ -187,8 +189,8 @@ def make_cohort(
     resolution = _check_number(resolution, "resolution", 1.0, "voxel size in mm")
     effect_size = _check_number(effect_size, "effect_size", 0.0, "effect strength")
     noise = _check_number(noise, "noise", 0.0, "noise sd")
+    rng = check_random_state(random_state, "make_cohort")
     paths = _output_paths(output_dir, n_subjects)
-    rng = check_random_state(random_state)
 
     import nibabel
 
@@ -273,6 +275,11 @@ def _output_paths(output_dir, n_subjects):
     """The run files to write, after checking that none exists yet."""
     if output_dir is None:
         return None
+    if not isinstance(output_dir, (str, os.PathLike)):
+        raise TypeError(
+            f"output_dir must be None or a path (str or os.PathLike); got "
+            f"{describe(output_dir)}."
+        )
     directory = Path(output_dir).expanduser()
     if directory.exists() and not directory.is_dir():
         raise ValueError(f"output_dir must be a directory; '{directory}' is a file.")

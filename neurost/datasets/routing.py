@@ -10,9 +10,10 @@ learns one query per ROI should recover these maps.
 import numbers
 
 import numpy as np
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 
 from .._utils.validation import check_image_grid, check_positive_int, describe
+from ._checks import check_random_state
 from ._package_data import package_file, provenance
 from .images import load_natural_images
 
@@ -222,7 +223,7 @@ def make_routing_dataset(
             "noise must be a finite number >= 0 (trial noise sd); "
             f"got {describe(noise)}."
         )
-    rng = check_random_state(random_state)
+    rng = check_random_state(random_state, "make_routing_dataset")
     categories = list(OBJECT_CROPS)
     sources = _load_sources(image_size)
 
