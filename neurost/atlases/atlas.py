@@ -61,7 +61,10 @@ class Atlas(abc.ABC):
     ):
         self._table = make_label_table(table, values, "table")
         if self._table.empty:
-            raise ValueError("The atlas has no ROI: every label is background (<= 0).")
+            raise ValueError(
+                "labels hold no ROI: every label is background (<= 0); an atlas "
+                "needs at least one positive label."
+            )
         derived = groupings_from_table(self._table)
         derived.update(groupings or {})
         self._groupings = check_groupings(derived, self._table["name"])
