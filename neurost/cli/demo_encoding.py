@@ -19,7 +19,13 @@ def encoding_routing(report, out_dir, log):
     from ..atlases import load_atlas
     from ..datasets import MMP_AREAS, make_routing_dataset
     from ..encoding import RidgeEncoder, RoutingEncoder
-    from ..metrics import correlation_score, explained_variance_ratio, ncsnr, noise_ceiling
+    from ..metrics import (
+        attention_variability,
+        correlation_score,
+        explained_variance_ratio,
+        ncsnr,
+        noise_ceiling,
+    )
     from ..plotting import plot_attention_on_image, plot_on_cortex
 
     section = report.add_section(
@@ -86,7 +92,7 @@ def encoding_routing(report, out_dir, log):
     per_vertex.insert(0, "roi", data.roi_labels)
     per_vertex.insert(1, "kind", [data.roi_kinds[roi] for roi in data.roi_labels])
 
-    variability = _attention_variability(maps)
+    variability = attention_variability(maps)
     per_roi = per_vertex.groupby("roi", sort=False).mean(numeric_only=True)
     per_roi.insert(0, "kind", [data.roi_kinds[roi] for roi in per_roi.index])
     per_roi.insert(1, "MMP areas (illustrative)",
@@ -137,24 +143,3 @@ def encoding_routing(report, out_dir, log):
         "(illustrative placement)",
     )
 
-
-def _attention_variability(maps):
-    """One minus the mean r between each image's attention map and the ROI's mean map.
-
-    Parameters
-    ----------
-    maps : ndarray of shape (n_images, n_rois, h, w)
-
-    Returns
-    -------
-    ndarray of shape (n_rois,)
-        0 for a map that is the same in every image; larger the more the
-        map moves with the image content.
-    """
-    flat = maps.reshape(maps.shape[0], maps.shape[1], -1)
-    centred = flat - flat.mean(axis=2, keepdims=True)
-    mean_map = centred.mean(axis=0, keepdims=True)
-    products = (centred * mean_map).sum(axis=2)
-    norms = np.linalg.norm(centred, axis=2) * np.linalg.norm(mean_map, axis=2)
-    r = np.divide(products, norms, out=np.zeros_like(products), where=norms > 0)
-    return 1.0 - r.mean(axis=0)
