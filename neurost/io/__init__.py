@@ -19,6 +19,8 @@ Each name is imported from its module on first use, so that
 
 import importlib
 
+from .._utils.files import atomic_write as atomic_write
+
 _MODULES = {
     "SurfaceData": "surface",
     "SurfaceRun": "surface",
