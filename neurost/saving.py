@@ -104,7 +104,8 @@ FUNCTIONS = tuple(
 )
 
 _AUTOENCODER = "neurost.tokenize.ImageAutoencoder"
-_SCALAR_KINDS = "biuf"
+#: Kinds of NumPy dtypes stored in safetensors: booleans, integers, floats.
+_NUMERIC_KINDS = "biuf"
 
 
 def save(estimator, path, *, overwrite=False):
@@ -293,15 +294,14 @@ def _resolve(name, allowed, path):
         ) from None
 
 
-def _name_of(value, allowed):
-    """The allowlisted name of ``value``'s class (or of ``value``, a function)."""
+def _name_of(value, allowed, of_class=True):
+    """The allowlisted name of ``value``'s class (of ``value`` if not ``of_class``)."""
     for name in allowed:
-        package = name.split(".")[0]
-        if package not in sys.modules:
-            continue  # an object of a package never imported cannot be one of its classes
+        if name.split(".")[0] not in sys.modules:
+            continue  # no object can come from a package that was never imported
         module, attribute = name.rsplit(".", 1)
         target = getattr(importlib.import_module(module), attribute)
-        if type(value) is target or value is target:
+        if (type(value) if of_class else value) is target:
             return name
     return None
 
@@ -406,6 +406,7 @@ class _Writer:
                 "id": node_id,
                 "columns": self.encode(list(value.columns), f"{where}.columns"),
                 "index": self.encode(_index_value(value.index, where), f"{where}.index"),
+                "index_name": self.encode(value.index.name, f"{where}.index.name"),
                 "values": [
                     self.encode(value[column].to_numpy(), f"{where}[{column!r}]")
                     for column in value.columns
@@ -431,7 +432,7 @@ class _Writer:
             state = self._mapping(vars(value), where)
             return {"kind": "splitter", "id": node_id, "class": name, "state": state}
         if callable(value) and not isinstance(value, type):
-            name = _name_of(value, FUNCTIONS)
+            name = _name_of(value, FUNCTIONS, of_class=False)
             if name is not None:
                 return {"kind": "function", "name": name}
         _refuse(where, value, "not a class or function neurost stores")
@@ -446,7 +447,7 @@ class _Writer:
         return {key: self.encode(value, f"{where}.{key}") for key, value in mapping.items()}
 
     def _scalar(self, value, where):
-        if value.dtype.kind not in _SCALAR_KINDS:
+        if value.dtype.kind not in _NUMERIC_KINDS + "U":
             _refuse(where, value, f"a NumPy scalar of dtype {value.dtype}")
         return {"kind": "scalar", "dtype": value.dtype.str, "value": value.item()}
 
@@ -467,9 +468,9 @@ class _Writer:
                     self.encode(item, f"{where}[{i}]") for i, item in enumerate(array.ravel())
                 ],
             }
-        if kind not in _SCALAR_KINDS:
+        if kind not in _NUMERIC_KINDS:
             _refuse(where, array, f"arrays of dtype {array.dtype} are not stored")
-        native = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))
+        native = np.asarray(array, dtype=array.dtype.newbyteorder("="), order="C")
         try:
             tensor = torch.from_numpy(native if native.flags.writeable else native.copy())
         except TypeError:
@@ -622,10 +623,10 @@ class _Reader:
         return dtype
 
     def _read_scalar(self, node):
-        return self._dtype(node["dtype"], _SCALAR_KINDS).type(node["value"])
+        return self._dtype(node["dtype"], _NUMERIC_KINDS + "U").type(node["value"])
 
     def _read_array(self, node):
-        dtype = self._dtype(node["dtype"], _SCALAR_KINDS)
+        dtype = self._dtype(node["dtype"], _NUMERIC_KINDS)
         return self._tensor(node["tensor"]).numpy().astype(dtype, copy=False)
 
     def _read_text_array(self, node):
@@ -657,9 +658,11 @@ class _Reader:
         columns = self._decode(node["columns"])
         values = [self._decode(value) for value in node["values"]]
         index = self._decode(node["index"])
-        index = pd.RangeIndex(index.start, index.stop, index.step) if isinstance(
-            index, range
-        ) else pd.Index(index)
+        name = self._decode(node["index_name"])
+        if isinstance(index, range):
+            index = pd.RangeIndex(index.start, index.stop, index.step, name=name)
+        else:
+            index = pd.Index(index, name=name)
         return pd.DataFrame(dict(zip(columns, values)), index=index, columns=columns)
 
     def _read_function(self, node):

@@ -314,6 +314,29 @@ def test_feature_transformers(tmp_path, video_runs):
         assert_same_outputs(loaded, transformer, data, ("transform",))
 
 
+def test_values_are_restored_exactly(tmp_path):
+    shared = np.arange(6, dtype=np.int16).reshape(2, 3)
+    delayer = Delayer((0, 1)).fit(np.zeros((3, 2)))
+    delayer.zoo_ = {
+        "tuple and list": ((1, 2.5), [None, True, "text"]),
+        0: {(1, "a"): float("nan"), 2: float("-inf"), 3: 2**70},
+        "numpy scalars": [np.float32(0.1), np.int64(-3), np.bool_(True), np.str_("roi")],
+        "slices": [slice(None, 5, 2), range(1, 9, 3)],
+        "arrays": [np.array(["ab", "c"]), np.array([None, "x", 2], dtype=object),
+                   np.array([True, False]), np.arange(3, dtype=np.uint16),
+                   np.arange(3, dtype=">f8"), np.array(1.5), np.empty((0, 4)),
+                   np.asfortranarray(np.ones((2, 3))), shared, shared],
+        "torch": [torch.arange(4, dtype=torch.bfloat16), torch.nn.Parameter(torch.ones(2)),
+                  torch.device("cpu"), torch.float16, np.dtype("int32")],
+        "frame": pd.DataFrame({"name": ["a", "b"], "value": [1.0, 2.0]},
+                              index=pd.Index([10, 20], name="id")),
+    }
+    loaded = round_trip(delayer, tmp_path)
+    arrays = loaded.zoo_["arrays"]
+    assert arrays[-1] is arrays[-2]
+    assert isinstance(loaded.zoo_["torch"][1], torch.nn.Parameter)
+
+
 def test_every_public_estimator_is_saved():
     tested = {RidgeEncoder, VideoEncoder, RoutingEncoder, FlowDecoder, TabletClassifier,
               TabletRegressor, MaskedTokenPretrainer, Delayer, MotionEnergy, OpticalFlow,
