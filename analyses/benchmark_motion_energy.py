@@ -42,9 +42,9 @@ import torch  # noqa: E402
 from scipy.ndimage import zoom  # noqa: E402
 
 import moten  # noqa: E402
-from neurost._utils.files import atomic_write  # noqa: E402
 from neurost.datasets import load_sample_video  # noqa: E402
 from neurost.features.motion_energy import MotionEnergy, rgb_to_luminance  # noqa: E402
+from neurost.io import atomic_write  # noqa: E402
 
 SIZE = (96, 96)
 FRAME_RATE = 15

@@ -30,8 +30,8 @@ import cv2
 import numpy as np
 from skimage import data
 
-from neurost._utils.files import atomic_write
 from neurost.features.flow import OpticalFlow
+from neurost.io import atomic_write
 from neurost.io.video import Video
 
 RESULTS = Path(__file__).resolve().parent / "results" / "optical_flow_speed.tsv"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neurost._utils.files import atomic_write
+from neurost.io import atomic_write
 from neurost.io import load_responses, save_responses
 
 SHAPE = (20_000, 5_000)

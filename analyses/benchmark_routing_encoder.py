@@ -39,8 +39,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from neurost._utils.files import atomic_write  # noqa: E402
 from neurost.encoding.routing import RoutingEncoder  # noqa: E402
+from neurost.io import atomic_write  # noqa: E402
 
 #: name -> (n_samples, (h, w, c), n_queries, n_targets, encoder parameters)
 SIZES = {

@@ -64,7 +64,7 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from neurost._utils.files import atomic_write  # noqa: E402
+from neurost.io import atomic_write  # noqa: E402
 from neurost.tokenize import SliceTokenizer  # noqa: E402
 
 GRID = 96

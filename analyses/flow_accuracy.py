@@ -35,8 +35,8 @@ from pathlib import Path
 import numpy as np
 from skimage import data
 
-from neurost._utils.files import atomic_write
 from neurost.features.flow import compute_flow
+from neurost.io import atomic_write
 from neurost.metrics.flow import endpoint_error
 
 RESULTS = Path(__file__).resolve().parent / "results" / "flow_accuracy.tsv"

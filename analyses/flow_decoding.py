@@ -50,7 +50,6 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from neurost._utils.files import atomic_write  # noqa: E402
 from neurost.datasets.motion import make_motion_dataset  # noqa: E402
 from neurost.decoding.flow_decoder import (  # noqa: E402
     FlowDecoder,
@@ -58,8 +57,9 @@ from neurost.decoding.flow_decoder import (  # noqa: E402
     shuffled_brain_baseline,
 )
 from neurost.decoding.windows import make_windows  # noqa: E402
+from neurost.io import atomic_write  # noqa: E402
 from neurost.metrics.flow import angular_error, endpoint_error  # noqa: E402
-from neurost.plotting._save import save_figure  # noqa: E402
+from neurost.plotting import save_figure  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 N_TRS = 1000

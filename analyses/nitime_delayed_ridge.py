@@ -53,10 +53,10 @@ from nilearn.glm.first_level import spm_hrf  # noqa: E402
 from sklearn.model_selection import KFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
-from neurost._utils.files import atomic_write  # noqa: E402
 from neurost.datasets import load_nitime_event_related  # noqa: E402
 from neurost.encoding import RidgeEncoder  # noqa: E402
 from neurost.features import Delayer  # noqa: E402
+from neurost.io import atomic_write  # noqa: E402
 from neurost.metrics import correlation_score  # noqa: E402
 from neurost.plotting import save_figure  # noqa: E402
 

@@ -18,13 +18,15 @@ Models, fitted on the trial-averaged responses of the training images:
 Measured on the test images, per ROI kind (location, content): the mean
 over vertices of the Pearson r between predicted and trial-averaged
 responses, and, for the routing encoder, the attention-vs-truth
-correlation: the Pearson r between a ROI query's attention map (last layer,
-mean over heads) and the true routing map of the same image, averaged
-over images (for content ROIs only over images that show the category,
-since the true map is uniform otherwise). For content ROIs also the
-attention mass on the cells the category covers (``attention_on_object``)
-beside the fraction of the grid those cells make up (``object_area``, the
-mass of a uniform map), over the images that show the category. The
+correlation (:func:`neurost.metrics.attention_correlation`): the Pearson r
+between a ROI query's attention map (last layer, mean over heads) and the
+true routing map of the same image, averaged over images (for content
+ROIs only over images that show the category, since the true map is
+uniform otherwise). For content ROIs also the attention mass on the cells
+the category covers (``attention_on_object``,
+:func:`neurost.metrics.attention_mass`) beside the fraction of the grid
+those cells make up (``object_area``, the mass of a uniform map), over
+the images that show the category. The
 noise ceiling in r is ``sqrt(1 / (1 + NOISE² / 3))``.
 
 Outputs: ``analyses/results/routing_recovery.tsv`` (one row per ROI plus
@@ -53,11 +55,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from neurost._utils.files import atomic_write  # noqa: E402
 from neurost.datasets import make_routing_dataset  # noqa: E402
-from neurost.encoding.ridge import RidgeEncoder  # noqa: E402
-from neurost.encoding.routing import RoutingEncoder  # noqa: E402
-from neurost.metrics import correlation_score  # noqa: E402
+from neurost.encoding import RidgeEncoder, RoutingEncoder  # noqa: E402
+from neurost.io import atomic_write  # noqa: E402
+from neurost.metrics import (  # noqa: E402
+    attention_correlation,
+    attention_mass,
+    correlation_score,
+)
 from neurost.plotting import plot_attention_on_image  # noqa: E402
 
 N_IMAGES, N_TRAIN = 1000, 800
@@ -70,33 +75,6 @@ ROUTING_PARAMS = dict(
     random_state=SEED,
 )
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def attention_truth_correlation(maps, truth):
-    """Mean over images of the Pearson r between attention and true routing maps.
-
-    Images whose true map is constant (a category absent) are left out.
-    """
-    flat_maps = maps.reshape(len(maps), -1)
-    flat_truth = truth.reshape(len(truth), -1)
-    keep = flat_truth.std(axis=1) > 0
-    if not keep.any():
-        return float("nan")
-    scores = correlation_score(flat_truth[keep].T, flat_maps[keep].T)
-    return float(scores.mean())
-
-
-def attention_on_object(maps, coverage):
-    """Mean attention mass on the cells an object covers, and that share of the grid.
-
-    Over the images that show the object; returns (mass, chance), where
-    chance is the mean fraction of cells it covers (the mass of a uniform
-    map).
-    """
-    inside = coverage > 0
-    shown = inside.any(axis=(1, 2))
-    mass = (maps * inside).sum(axis=(1, 2))[shown]
-    return float(mass.mean()), float(inside[shown].mean(axis=(1, 2)).mean())
 
 
 def main():
@@ -130,16 +108,17 @@ def main():
                 kind=data.roi_kinds[roi],
                 r_routing=r_routing[targets].mean(),
                 r_ridge=r_ridge[targets].mean(),
-                attention_truth_r=attention_truth_correlation(
+                attention_truth_r=np.nanmean(attention_correlation(
                     maps[:, query], data.routing[test, data.roi_names.index(roi)]
-                ),
+                )),
             )
         )
         if data.roi_kinds[roi] == "content":
             category = data.categories.index(roi.removeprefix("content-"))
-            rows[-1]["attention_on_object"], rows[-1]["object_area"] = attention_on_object(
-                maps[:, query], data.coverage[test, category]
-            )
+            inside = data.coverage[test, category] > 0
+            shown = inside.any(axis=(1, 2))
+            rows[-1]["attention_on_object"] = np.nanmean(attention_mass(maps[:, query], inside))
+            rows[-1]["object_area"] = inside[shown].mean(axis=(1, 2)).mean()
     table = pd.DataFrame(rows)
     summary = table.groupby("kind", sort=False)[
         ["r_routing", "r_ridge", "attention_truth_r", "attention_on_object", "object_area"]

@@ -105,7 +105,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from neurost.datasets import make_cohort  # noqa: E402
-from neurost.plotting._save import save_figure  # noqa: E402
+from neurost.plotting import save_figure  # noqa: E402
 from neurost.tablet import (  # noqa: E402
     MaskedTokenPretrainer,
     TabletClassifier,

@@ -87,7 +87,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from neurost._utils.files import atomic_write  # noqa: E402
+from neurost.io import atomic_write  # noqa: E402
 from neurost.plotting import save_figure  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

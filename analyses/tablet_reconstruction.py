@@ -85,8 +85,8 @@ from nilearn.datasets import load_sample_motor_activation_image  # noqa: E402
 from nilearn.image import math_img, resample_img  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
-from neurost._utils.files import atomic_write  # noqa: E402
 from neurost.datasets import load_mni152, load_natural_images, load_nitime_runs  # noqa: E402
+from neurost.io import atomic_write  # noqa: E402
 from neurost.plotting import save_figure  # noqa: E402
 from neurost.tokenize import SliceTokenizer  # noqa: E402
 from neurost.tokenize.conform import MNI_2MM_AFFINE, MNI_2MM_SHAPE  # noqa: E402

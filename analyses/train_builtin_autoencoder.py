@@ -41,8 +41,8 @@ import skimage.io
 import torch
 import torch.nn.functional as F
 
-from neurost._utils.files import atomic_write
 from neurost.datasets import NATURAL_IMAGES, load_natural_images
+from neurost.io import atomic_write
 from neurost.tokenize.builtin import WEIGHTS_FILE, BuiltinAutoencoder
 
 ROOT = Path(__file__).resolve().parents[1]
