@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sklearn
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
@@ -150,15 +151,18 @@ def save(estimator, path, *, overwrite=False):
 
     Examples
     --------
+    >>> import tempfile
+    >>> from pathlib import Path
     >>> import numpy as np
     >>> import neurost
     >>> from neurost.encoding import RidgeEncoder
     >>> rng = np.random.default_rng(0)
     >>> X, Y = rng.normal(size=(40, 5)), rng.normal(size=(40, 3))
     >>> encoder = RidgeEncoder(backend="numpy").fit(X, Y)
-    >>> neurost.save(encoder, "encoder.safetensors")  # doctest: +SKIP
-    >>> loaded = neurost.load("encoder.safetensors")  # doctest: +SKIP
-    >>> np.array_equal(loaded.predict(X), encoder.predict(X))  # doctest: +SKIP
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     neurost.save(encoder, Path(folder) / "encoder.safetensors")
+    ...     loaded = neurost.load(Path(folder) / "encoder.safetensors")
+    >>> np.array_equal(loaded.predict(X), encoder.predict(X))
     True
     """
     if _name_of(estimator, NEUROST_ESTIMATORS) is None:
@@ -418,12 +422,16 @@ class _Writer:
         if name is not None:
             params = value.get_params(deep=False)
             attributes = {k: v for k, v in vars(value).items() if k not in params}
+            # Metadata requests (set_fit_request(groups=True)) are set again
+            # through the public setters when loading.
+            requests = attributes.pop("_metadata_request", None)
             return {
                 "kind": "estimator",
                 "id": node_id,
                 "class": name,
                 "params": self._mapping(params, where),
                 "attributes": self._mapping(attributes, where),
+                "requests": None if requests is None else requests._serialize(),
             }
         if _name_of(value, (_AUTOENCODER,)) is not None:
             return {"kind": "autoencoder", "id": node_id, **self._autoencoder(value, where)}
@@ -686,6 +694,9 @@ class _Reader:
             ) from None
         self.objects[node["id"]] = estimator
         vars(estimator).update(self._mapping(node["attributes"]))
+        with sklearn.config_context(enable_metadata_routing=True):
+            for method, requests in (node["requests"] or {}).items():
+                getattr(estimator, f"set_{method}_request")(**requests)
         return estimator
 
     def _read_module(self, node):
