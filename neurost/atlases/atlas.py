@@ -65,9 +65,10 @@ class Atlas(abc.ABC):
                 "labels hold no ROI: every label is background (<= 0); an atlas "
                 "needs at least one positive label."
             )
-        derived = groupings_from_table(self._table)
-        derived.update(groupings or {})
-        self._groupings = check_groupings(derived, self._table["name"])
+        groupings = check_groupings(
+            {} if groupings is None else groupings, self._table["name"]
+        )
+        self._groupings = {**groupings_from_table(self._table), **groupings}
         self._resolver = RoiResolver(self._table, self._groupings)
         self.name = str(name)
         self.space = "unspecified" if space is None else str(space)

@@ -62,7 +62,12 @@ class VolumeAtlas(Atlas):
             raise ValueError(
                 f"labels of a volume atlas must be 3-D; got shape {labels.shape}."
             )
-        affine = np.asarray(affine, dtype=float)
+        try:
+            affine = np.asarray(affine, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"affine must be a 4 x 4 matrix of numbers; got {describe(affine)}."
+            ) from None
         if affine.shape != (4, 4):
             raise ValueError(f"affine must be a 4 x 4 matrix; got {describe(affine)}.")
         check_finite(affine, "affine")
