@@ -211,21 +211,41 @@ def check_index(index, name, size, axis_name):
     return np.where(values < 0, values + size, values).astype(np.int64)
 
 
-def check_image_grid(grid, image_size):
-    """Return ``grid`` (cells per side of a square image) as two ints dividing ``image_size``."""
+def check_int_pair(value, name, meaning="height, width"):
+    """Return ``value`` as a pair of positive ints (booleans are refused).
+
+    Parameters
+    ----------
+    value : object
+        The value to check: a tuple, list or array of two integers >= 1.
+    name : str
+        The argument name used in error messages.
+    meaning : str, default="height, width"
+        What the two numbers are, for the message.
+
+    Returns
+    -------
+    tuple of (int, int)
+    """
     if (
-        not isinstance(grid, (tuple, list))
-        or len(grid) != 2
+        isinstance(value, (str, bytes))
+        or np.ndim(value) != 1
+        or len(value) != 2
         or any(
-            isinstance(g, bool) or not isinstance(g, numbers.Integral) or g < 1
-            for g in grid
+            isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or v < 1
+            for v in value
         )
     ):
         raise ValueError(
-            "grid must be a pair of positive integers (height, width); "
-            f"got {describe(grid)}."
+            f"{name} must be a pair ({meaning}) of positive integers; got "
+            f"{describe(value)}."
         )
-    grid = (int(grid[0]), int(grid[1]))
+    return int(value[0]), int(value[1])
+
+
+def check_image_grid(grid, image_size):
+    """Return ``grid`` (cells per side of a square image) as two ints dividing ``image_size``."""
+    grid = check_int_pair(grid, "grid")
     if image_size % grid[0] or image_size % grid[1]:
         raise ValueError(
             f"image_size={image_size} must be a multiple of both grid dimensions "

@@ -12,17 +12,28 @@
   frames, pooled per TR onto a grid.
 """
 
-from .backbone import BackboneFeatures
-from .delays import Delayer
-from .flow import OpticalFlow, compute_flow
-from .gabor import GaborPyramid
-from .motion_energy import MotionEnergy
+import importlib
 
-__all__ = [
-    "BackboneFeatures",
-    "Delayer",
-    "GaborPyramid",
-    "MotionEnergy",
-    "OpticalFlow",
-    "compute_flow",
-]
+_MODULES = {
+    "BackboneFeatures": "backbone",
+    "Delayer": "delays",
+    "GaborPyramid": "gabor",
+    "MotionEnergy": "motion_energy",
+    "OpticalFlow": "flow",
+    "compute_flow": "flow",
+}
+
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name):
+    # Imported on first use, so that the optical flow does not load torch.
+    if name in _MODULES:
+        value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

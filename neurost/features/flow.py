@@ -1,21 +1,20 @@
 """Optical flow between video frames, pooled on a grid per TR."""
 
-import numbers
+import math
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._utils.validation import (
-    check_choice,
-    check_finite,
-    check_positive_int,
-    check_t_r,
-    describe,
-)
+from .._utils.validation import check_choice, check_finite, check_int_pair, describe
 from ..io.video import Video, frames_per_tr, load_video
 
 METHODS = ("dis", "farneback", "raft")
 PRESETS = ("ultrafast", "fast", "medium")
+
+# OpenCV's DIS presets: (finest pyramid level, patch size in pixels).
+_DIS_PRESETS = {"ultrafast": (2, 8), "fast": (2, 8), "medium": (1, 12)}
 
 # cv2.calcOpticalFlowFarneback arguments: a 5-level pyramid halving the
 # size at each level (motions up to ~20 px at full size), 15 px averaging
@@ -63,7 +62,8 @@ def compute_flow(frame_a, frame_b, method="dis", preset="medium"):
     Raises
     ------
     ValueError
-        If the frames differ in size, are not 2-D or 3-channel, contain
+        If the frames differ in size, are not 2-D or 3-channel, are empty
+        or too small for ``method`` (see :func:`check_frame_size`), contain
         NaN/Inf, or ``method``/``preset`` is not one of the choices.
     """
     method, preset = _check_method(method, preset)
@@ -83,6 +83,7 @@ def compute_flow(frame_a, frame_b, method="dis", preset="medium"):
             f"frame_a and frame_b must have the same shape; got {pair[0].shape} "
             f"and {pair[1].shape}."
         )
+    check_frame_size(pair[0].shape[:2], method, preset, "frame_a and frame_b")
     grey = _to_uint8(np.stack(pair))
     return _flow(_engine(method, preset), grey[0], grey[1])
 
@@ -162,6 +163,17 @@ class OpticalFlow(TransformerMixin, BaseEstimator):
         self.t_r = t_r
         self.verbose = verbose
 
+    _parameter_constraints = {
+        "frames_per_tr": [Interval(Integral, 1, None, closed="left")],
+        "grid": [tuple, list, np.ndarray],
+        "method": [StrOptions(set(METHODS))],
+        "preset": [StrOptions(set(PRESETS))],
+        "frame_rate": [None, Interval(Real, 0, np.inf, closed="neither")],
+        "t_r": [None, Interval(Real, 0, np.inf, closed="neither")],
+        "verbose": ["verbose"],
+    }
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
         """Check the parameters.
 
@@ -196,6 +208,7 @@ grid_width, 2), float32, or a list of them
             ``(dx, dy)`` in grid cells per frame (see Notes); a list for a
             list input.
         """
+        self._validate_params()  # transform may be called without fit
         self._check_params()
         if isinstance(X, list):
             return [self._transform_one(video, f"X[{i}]") for i, video in enumerate(X)]
@@ -208,19 +221,19 @@ grid_width, 2), float32, or a list of them
         return tags
 
     def _check_params(self):
+        """Check what the constraints cannot; return the grid as two ints."""
         _check_method(self.method, self.preset)
-        check_positive_int(self.frames_per_tr, "frames_per_tr", "frame pairs per TR")
-        _check_grid(self.grid)
         if self.t_r is None:
             raise ValueError("t_r is required: pass the repetition time in seconds.")
-        check_t_r(self.t_r)
+        return check_int_pair(self.grid, "grid", "grid_height, grid_width")
 
     def _transform_one(self, X, name):
         from tqdm.auto import tqdm
 
         video = _as_video(X, self.frame_rate, name)
-        grid_h, grid_w = _check_grid(self.grid)
+        grid_h, grid_w = self._check_params()
         _, height, width = video.frames.shape[:3]
+        check_frame_size((height, width), self.method, self.preset, f"the frames of {name}")
         if grid_h > height or grid_w > width:
             raise ValueError(
                 f"grid={tuple(self.grid)} is finer than the frames of {name} "
@@ -276,21 +289,64 @@ def _check_method(method, preset):
     return method, preset
 
 
-def _check_grid(grid):
-    try:
-        grid_h, grid_w = grid
-    except (TypeError, ValueError):
+def check_frame_size(shape, method, preset, name):
+    """Refuse frames on which the OpenCV flow of ``method`` cannot run.
+
+    OpenCV's DIS builds an image pyramid whose coarsest level is chosen
+    from the frame size and must still hold one patch (8 pixels for the
+    ``"ultrafast"`` and ``"fast"`` presets, 12 for ``"medium"``); on
+    smaller frames, or thin strips, it fails or crashes the interpreter.
+    Farneback runs on any non-empty frame.
+
+    Parameters
+    ----------
+    shape : tuple of (int, int)
+        (height, width) of the frames, in pixels.
+    method : {"dis", "farneback"}
+    preset : {"ultrafast", "fast", "medium"}
+    name : str
+        What the frames are, for the message.
+
+    Raises
+    ------
+    ValueError
+        If the frames are empty, or too small for DIS.
+    """
+    height, width = (int(side) for side in shape)
+    if height < 1 or width < 1:
+        raise ValueError(f"{name} are empty: {height} x {width} pixels.")
+    if method == "dis" and not _dis_fits(height, width, preset):
         raise ValueError(
-            "grid must be a pair (grid_height, grid_width) of positive integers; "
-            f"got {describe(grid)}."
-        ) from None
-    for value in (grid_h, grid_w):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(
-                "grid must be a pair (grid_height, grid_width) of positive "
-                f"integers; got {describe(grid)}."
-            )
-    return int(grid_h), int(grid_w)
+            f"{name} ({height} x {width} pixels) are too small for "
+            f"method='dis' with preset={preset!r}: OpenCV's DIS needs its "
+            "coarsest pyramid level to hold a whole patch. Use "
+            "method='farneback', which runs on frames of any size, or larger "
+            "frames (at least 32 pixels on each side)."
+        )
+
+
+def _dis_fits(height, width, preset):
+    """Whether OpenCV's DIS runs on frames of ``height`` x ``width`` pixels.
+
+    This follows how OpenCV (4.9 and later) chooses the pyramid levels: the
+    coarsest from the longer side, capped by the shorter one; when that is
+    below the preset's finest level, from the width alone, with 8-pixel
+    patches. Each level halves the frame.
+    """
+    finest, patch = _DIS_PRESETS[preset]
+    if min(height, width) < patch:
+        return False
+    # int() truncates towards zero, like the C++ casts it follows.
+    coarsest = min(
+        int(math.log2(max(height, width) / (4 * patch)) + 0.5),
+        int(math.log2(min(height, width) // patch)),
+    )
+    if coarsest < 0:
+        return False
+    if coarsest < finest:
+        patch = 8
+        coarsest = max(0, math.floor(math.log2(2 * width / (5 * patch))))
+    return min(height, width) >> coarsest >= patch
 
 
 def _as_video(X, frame_rate, name):

@@ -1,3 +1,7 @@
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -130,8 +134,16 @@ def test_optical_flow_sklearn_api_and_errors(camera):
         OpticalFlow(grid=(100, 4), t_r=1.0, frame_rate=8.0).transform(frames)
     with pytest.raises(ValueError, match="grid must be a pair"):
         OpticalFlow(grid=(0, 4), t_r=1.0).fit(frames)
-    with pytest.raises(ValueError, match="frames_per_tr must be a positive integer"):
+    with pytest.raises(ValueError, match="'frames_per_tr' parameter of OpticalFlow"):
         OpticalFlow(frames_per_tr=0, t_r=1.0).fit(frames)
+    with pytest.raises(ValueError, match="'t_r' parameter of OpticalFlow"):
+        OpticalFlow(t_r=float("nan")).transform(frames)
+    with pytest.raises(ValueError, match="too small for method='dis'"):
+        OpticalFlow(grid=(2, 2), t_r=1.0, frame_rate=8.0).transform(frames[:, :10, :10])
+    farneback = OpticalFlow(
+        frames_per_tr=1, grid=(2, 2), method="farneback", t_r=1.0, frame_rate=8.0
+    ).transform(frames[:, :10, :10])
+    assert farneback.shape == (1, 1, 2, 2, 2)
     with pytest.raises(TypeError, match=r"X\[1\] must be a Video"):
         OpticalFlow(grid=(4, 4), t_r=1.0, frame_rate=8.0).transform([frames, "clip"])
 
@@ -144,3 +156,40 @@ def test_optical_flow_progress_bar_follows_verbose(camera, capsys):
         frames_per_tr=2, grid=(4, 4), t_r=1.0, frame_rate=4.0, verbose=1
     ).transform(frames)
     assert "optical flow" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("shape", "method", "preset"),
+    [((0, 40), "farneback", "medium"), ((11, 11), "dis", "medium"),
+     ((12, 200), "dis", "medium"), ((31, 93), "dis", "ultrafast"),
+     ((7, 7), "dis", "fast")],
+)
+def test_frames_too_small_for_opencv_are_refused(shape, method, preset):
+    frame = np.zeros(shape, np.uint8)
+    with pytest.raises(ValueError, match="frame_a and frame_b .*(empty|too small)"):
+        compute_flow(frame, frame, method=method, preset=preset)
+
+
+_ACCEPTED_SIZES = textwrap.dedent(
+    """
+    import numpy as np
+    from neurost.features.flow import _dis_fits, compute_flow
+
+    rng = np.random.default_rng(0)
+    for preset in ("ultrafast", "fast", "medium"):
+        for short in range(8, 34, 2):
+            for ratio in (1, 1.5, 3, 8):
+                for shape in ((short, int(short * ratio)), (int(short * ratio), short)):
+                    if _dis_fits(*shape, preset):
+                        frame = rng.integers(0, 255, shape, dtype=np.uint8)
+                        compute_flow(frame, frame, "dis", preset)
+    """
+)
+
+
+def test_every_accepted_frame_size_runs_in_opencv():
+    # OpenCV crashes the interpreter on some sizes: try them in a child process.
+    result = subprocess.run(
+        [sys.executable, "-c", _ACCEPTED_SIZES], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
