@@ -100,7 +100,11 @@ def load_natural_images(names=None):
 
     if names is None:
         names = list(NATURAL_IMAGES)
-    elif isinstance(names, str) or not all(isinstance(n, str) for n in names):
+    elif (
+        isinstance(names, str)
+        or not isinstance(names, (list, tuple))
+        or not all(isinstance(n, str) for n in names)
+    ):
         raise TypeError(
             f"names must be None or a list of image names; got {describe(names)}."
         )
