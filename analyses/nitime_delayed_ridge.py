@@ -17,7 +17,9 @@ per fold by 5-fold contiguous cross-validation inside the training data):
 - ``FIR 0-7 TR``: ``Delayer(delays=range(8))``: a finite impulse response
   per trial kind over 0-14 s, no haemodynamic shape assumed;
 - ``canonical HRF`` (reference): the sticks convolved with nilearn's SPM
-  haemodynamic response (32 s), no Delayer.
+  haemodynamic response (32 s) sampled once per TR
+  (:func:`neurost.datasets.motion.convolve_hrf` with ``oversampling=1``),
+  no Delayer.
 
 Evaluation: the run is cut into 5 contiguous blocks (``KFold(5)``, no
 shuffling); each block is predicted by a model fitted on the other four.
@@ -49,11 +51,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from nilearn.glm.first_level import spm_hrf  # noqa: E402
 from sklearn.model_selection import KFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from neurost.datasets import load_nitime_event_related  # noqa: E402
+from neurost.datasets.motion import convolve_hrf  # noqa: E402
 from neurost.encoding import RidgeEncoder  # noqa: E402
 from neurost.features import Delayer  # noqa: E402
 from neurost.io import atomic_write  # noqa: E402
@@ -62,7 +64,6 @@ from neurost.plotting import save_figure  # noqa: E402
 
 N_DELAYS = 8
 N_FOLDS = 5
-HRF_LENGTH = 32.0
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -70,14 +71,6 @@ def stick_regressors(codes):
     """(n_samples, n_kinds) float: 1 where a trial of each kind starts."""
     kinds = np.unique(codes[codes > 0])
     return (codes[:, None] == kinds[None, :]).astype(float), kinds
-
-
-def hrf_regressors(sticks, t_r):
-    """Sticks convolved with the SPM canonical HRF, sampled at the TR."""
-    hrf = spm_hrf(t_r, oversampling=1, time_length=HRF_LENGTH)
-    return np.column_stack(
-        [np.convolve(column, hrf)[: len(column)] for column in sticks.T]
-    )
 
 
 def encoder():
@@ -93,7 +86,7 @@ def models(t_r):
             lambda s: s,
         ),
         "canonical HRF": (
-            make_pipeline(encoder()), lambda s: hrf_regressors(s, t_r)
+            make_pipeline(encoder()), lambda s: convolve_hrf(s, t_r, oversampling=1)
         ),
     }
 

@@ -11,12 +11,12 @@
 # %%
 import numpy as np
 import torch
-from scipy.signal import lfilter
 from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
 from neurost.atlases import load_atlas
 from neurost.datasets import MMP_AREAS, make_routing_dataset
+from neurost.datasets.motion import convolve_hrf
 from neurost.encoding import RidgeEncoder, RoutingEncoder
 from neurost.features import BackboneFeatures, Delayer
 from neurost.metrics import correlation_score, explained_variance_ratio, ncsnr, noise_ceiling
@@ -134,16 +134,17 @@ plot_on_cortex(
 # For a continuous stimulus, responses lag the features by the
 # haemodynamic delay. `Delayer` stacks delayed copies of the features so
 # that a ridge model learns one impulse response per feature and vertex; in
-# a `Pipeline` the two behave as one estimator. Here 6 stimulus features
-# drive 20 vertices through responses peaking 2 to 3 samples later.
+# a `Pipeline` the two behave as one estimator. Here 6 stimulus features,
+# one value per TR of 2 s, drive 20 vertices through the canonical
+# haemodynamic response (`convolve_hrf`: nilearn's SPM HRF, peaking 2 to 3
+# TRs later).
 
 # %%
 rng = np.random.default_rng(0)
 stimulus = rng.standard_normal((400, 6))
-response_shape = np.array([0.0, 0.3, 1.0, 0.7, 0.2])
 weights = rng.standard_normal((6, 20))
-lagged = lfilter(response_shape, [1.0], stimulus, axis=0)  # causal convolution in time
-bold = lagged @ weights + rng.standard_normal((400, 20))
+lagged = convolve_hrf(stimulus, t_r=2.0)
+bold = lagged / lagged.std(axis=0) @ weights + rng.standard_normal((400, 20))
 
 model = make_pipeline(Delayer(delays=range(1, 6)), RidgeEncoder(backend="numpy", cv=3))
 model.fit(stimulus[:300], bold[:300])

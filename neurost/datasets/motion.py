@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from nilearn.glm.first_level import spm_hrf
+from nilearn.glm.first_level import glover_hrf, spm_hrf
 from scipy import ndimage, signal
 from skimage.color import rgb2gray
 from skimage.transform import rescale
@@ -19,6 +19,7 @@ from sklearn.utils import Bunch, check_random_state
 
 from .._utils.validation import (
     check_choice,
+    check_finite,
     check_image_grid,
     check_positive_int,
     check_t_r,
@@ -258,7 +259,7 @@ def make_motion_dataset(
 
     voxels = _draw_voxels(n_voxels, grid, image_size, rng)
     drive = _drive(flow_per_tr, voxels, grid)
-    response, hrf = convolve_hrf(drive, t_r)
+    response = convolve_hrf(drive, t_r)
     response -= response.mean(axis=0)
     scale = response.std(axis=0)
     response /= np.where(scale > 0, scale, 1.0)
@@ -291,7 +292,7 @@ def make_motion_dataset(
         bold=bold.astype(np.float32),
         voxels=voxels,
         regimes=regimes,
-        hrf=hrf,
+        hrf=_hrf(t_r, "spm", _HRF_OVERSAMPLING),
         noise=noise,
         description=description,
         provenance=photographs.provenance,
@@ -322,33 +323,73 @@ def pool_flow(flow, grid):
     return (pooled / np.array([cell_w, cell_h])).astype(np.float32)
 
 
-def convolve_hrf(drive, t_r):
-    """Convolve a drive held over each TR with the canonical HRF, sampled per TR.
+def convolve_hrf(drive, t_r, *, hrf_model="spm", oversampling=_HRF_OVERSAMPLING):
+    """Convolve time series sampled once per TR with a canonical HRF.
 
-    The drive of TR ``i`` is held constant from ``i * t_r`` to
-    ``(i + 1) * t_r``, convolved with nilearn's SPM canonical HRF
-    (:func:`nilearn.glm.first_level.spm_hrf`, on a grid of ``t_r / 16``
-    s) and sampled at ``i * t_r``, the frame times of nilearn's design
-    matrices. The HRF sums to 1, so a constant drive of 1 gives 1 once
-    the response has settled.
+    The value of TR ``i`` is held constant from ``i * t_r`` to
+    ``(i + 1) * t_r`` on a grid of ``t_r / oversampling`` s, convolved
+    with one of nilearn's canonical haemodynamic response functions (32 s
+    long, summing to 1 on that grid) and sampled at ``i * t_r``, the frame
+    times of nilearn's design matrices. A constant drive of 1 therefore
+    gives 1 once the response has settled. With ``oversampling=1`` each
+    value is an impulse at the start of its TR, convolved with the HRF
+    sampled once per TR (stick regressors of event onsets).
 
     Parameters
     ----------
-    drive : numpy.ndarray of shape (n_trs, n_voxels)
+    drive : array-like of shape (n_trs,) or (n_trs, n_columns)
+        Neural drive (or stimulus regressors), one row per TR, any unit.
     t_r : float
         Repetition time, seconds.
+    hrf_model : {"spm", "glover"}, default="spm"
+        nilearn's SPM canonical double gamma
+        (:func:`nilearn.glm.first_level.spm_hrf`, peak near 5 s) or
+        Glover's (:func:`nilearn.glm.first_level.glover_hrf`).
+    oversampling : int, default=16
+        Samples per TR of the grid the convolution is computed on.
 
     Returns
     -------
-    signal : numpy.ndarray of shape (n_trs, n_voxels)
-    hrf : numpy.ndarray of shape (n_hrf,)
-        The HRF on the fine grid, from 0 s.
+    numpy.ndarray of the shape of ``drive``, float64
+        The response, in the unit of ``drive``; causal (row ``i`` depends
+        on rows ``0`` to ``i - 1`` only, row ``i`` itself with
+        ``oversampling=1``).
+
+    Raises
+    ------
+    ValueError
+        If ``drive`` is not 1-D or 2-D, is empty or holds NaN or infinity,
+        or an argument is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> block = np.r_[np.zeros(2), np.ones(20)]
+    >>> convolve_hrf(block, t_r=2.0)[[3, 5, 21]].round(3)  # 2 s, 6 s and 40 s in
+    array([0.018, 0.658, 1.   ])
     """
-    t_r = check_t_r(t_r)
-    hrf = spm_hrf(t_r, oversampling=_HRF_OVERSAMPLING)
-    fine = np.repeat(np.asarray(drive, dtype=np.float64), _HRF_OVERSAMPLING, axis=0)
+    drive = np.asarray(drive)
+    if not (np.issubdtype(drive.dtype, np.number) or drive.dtype == bool):
+        raise ValueError(f"drive must be an array of numbers; got {describe(drive)}.")
+    if drive.ndim not in (1, 2) or not drive.size:
+        raise ValueError(
+            "drive must have shape (n_trs,) or (n_trs, n_columns) with at least one "
+            f"value; got {describe(drive)}."
+        )
+    drive = check_finite(drive.astype(np.float64), "drive")
+    oversampling = check_positive_int(oversampling, "oversampling", "samples per TR")
+    hrf = _hrf(check_t_r(t_r), hrf_model, oversampling)
+    fine = np.repeat(drive.reshape(len(drive), -1), oversampling, axis=0)
     response = signal.fftconvolve(fine, hrf[:, None], axes=0)[: len(fine)]
-    return response[::_HRF_OVERSAMPLING], hrf
+    return response[::oversampling].reshape(drive.shape)
+
+
+def _hrf(t_r, hrf_model, oversampling):
+    """nilearn's HRF every ``t_r / oversampling`` s from 0 s, summing to 1."""
+    models = {"spm": spm_hrf, "glover": glover_hrf}
+    return models[check_choice(hrf_model, "hrf_model", tuple(models))](
+        t_r, oversampling=oversampling
+    )
 
 
 def _check_number(value, name, meaning, lower_exclusive):

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from nilearn.glm.first_level import spm_hrf
 from scipy import ndimage
 
 from neurost.datasets.motion import convolve_hrf, make_motion_dataset, pool_flow
@@ -97,23 +98,60 @@ def test_optical_flow_of_the_frames_agrees_with_the_ground_truth():
 
 
 def test_voxels_follow_their_tuning_through_the_hrf(data):
-    signal, hrf = convolve_hrf(data.drive, 2.0)
+    signal = convolve_hrf(data.drive, 2.0)
     signal = (signal - signal.mean(0)) / signal.std(0)
     np.testing.assert_allclose(data.signal, signal, atol=1e-4)
-    np.testing.assert_allclose(data.hrf, hrf)
+    np.testing.assert_allclose(data.hrf, spm_hrf(2.0, oversampling=16))
     np.testing.assert_allclose((data.bold - data.signal).std(), 0.5, atol=0.05)
     assert (data.drive >= 0).all() and (data.drive <= 1).all()
 
 
-def test_convolve_hrf_settles_at_the_drive_and_is_causal():
+@pytest.mark.parametrize("hrf_model", ["spm", "glover"])
+def test_convolve_hrf_settles_at_the_drive_and_is_causal(hrf_model):
     drive = np.zeros((30, 2))
     drive[5:, 0] = 1.0
     drive[10, 1] = 1.0
-    signal, hrf = convolve_hrf(drive, 2.0)
+    signal = convolve_hrf(drive, 2.0, hrf_model=hrf_model)
+    assert signal.shape == (30, 2)
     np.testing.assert_allclose(signal[:6], 0, atol=1e-12)
     np.testing.assert_allclose(signal[-1, 0], 1.0, atol=1e-3)
-    # peak of a single TR's response 4-6 s after it (nilearn's SPM HRF)
+    # peak of a single TR's response 4-8 s after it starts
     assert 2 <= int(np.argmax(signal[:, 1])) - 10 <= 4
+    np.testing.assert_allclose(convolve_hrf(drive[:, 0], 2.0, hrf_model=hrf_model), signal[:, 0])
+
+
+def test_convolve_hrf_without_oversampling_is_the_hrf_sampled_per_tr():
+    sticks = np.zeros((40, 1))
+    sticks[[3, 20]] = 1.0
+    expected = np.convolve(sticks[:, 0], spm_hrf(1.5, oversampling=1))[:40]
+    np.testing.assert_allclose(convolve_hrf(sticks, 1.5, oversampling=1)[:, 0], expected,
+                               atol=1e-12)
+
+
+def test_convolve_hrf_holds_the_drive_over_its_tr():
+    # a drive of one TR equals 16 sticks of 1/16 TR each on the fine grid
+    drive = np.zeros(20)
+    drive[4] = 1.0
+    hrf = spm_hrf(2.0, oversampling=16)
+    fine = np.convolve(np.repeat(drive, 16), hrf)[: 20 * 16]
+    np.testing.assert_allclose(convolve_hrf(drive, 2.0), fine[::16], atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [(dict(drive=np.zeros((3, 2, 2))), ValueError, r"drive must have shape \(n_trs,\)"),
+     (dict(drive=np.zeros(0)), ValueError, "drive must have shape .* at least one value"),
+     (dict(drive=[0.0, np.nan]), ValueError, "drive contains 1 NaN"),
+     (dict(drive="abc"), ValueError, "drive must be an array of numbers"),
+     (dict(t_r=0), ValueError, "t_r"),
+     (dict(hrf_model="fir"), ValueError, "hrf_model='fir' is not valid"),
+     (dict(oversampling=0), ValueError, "oversampling")],
+)
+def test_convolve_hrf_refuses_bad_arguments(kwargs, error, match):
+    arguments = {"drive": np.zeros(5), "t_r": 2.0, **kwargs}
+    drive = arguments.pop("drive")
+    with pytest.raises(error, match=match):
+        convolve_hrf(drive, **arguments)
 
 
 @pytest.mark.parametrize(
