@@ -34,8 +34,10 @@ validation_fraction : float in [0, 1) or None, default={default}
     "validation_split": """\
 validation_split : {{"random", "stratified", "last"}}, default={default}
     Which samples are held out: drawn at random (seeded by
-    ``random_state``); drawn at random within each class, with at least one
-    per class (classifiers only); or the last ones, one contiguous block
+    ``random_state``); drawn at random in the proportions of the classes
+    (scikit-learn's ``train_test_split(stratify=y)``, holding out at least
+    as many as there are classes; classifiers only); or the last ones, one
+    contiguous block
     (time series, whose neighbouring samples are not independent). With
     ``groups``, whole groups are held out: drawn at random, drawn so that
     the classes stay balanced (the first fold of scikit-learn's

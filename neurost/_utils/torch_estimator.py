@@ -164,7 +164,7 @@ class TorchEstimator(BaseEstimator):
             )
         everything = np.arange(len(groups))
         if self.validation_split == "stratified":
-            n_splits = max(2, round(1 / fraction))
+            n_splits = min(max(2, round(1 / fraction)), len(unique))
             splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
             try:
                 return next(splitter.split(everything, y, groups))

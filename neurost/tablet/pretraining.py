@@ -31,11 +31,6 @@ class _FixedMaskErrors(nn.Module):
     entries, and their number.
     """
 
-    _parameter_constraints = {
-        **TabletEstimator._parameter_constraints,
-        "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
-    }
-
     def __init__(self, model, seed):
         super().__init__()
         self.model = model
@@ -110,6 +105,11 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
     ...                        validation_fraction=None, device="cpu",
     ...                        init_from=pre).fit(runs, [0, 1, 0, 1])
     """
+
+    _parameter_constraints = {
+        **TabletEstimator._parameter_constraints,
+        "mask_ratio": [Interval(Real, 0, 1, closed="neither")],
+    }
 
     def __init__(
         self,

@@ -143,7 +143,7 @@ def test_regressor_multi_output_shapes(class_runs):
     y = np.random.default_rng(0).normal(size=(6, 2))
     reg = TabletRegressor(validation_fraction=None, **TINY).fit(runs, y)
     assert reg.predict(runs).shape == (6, 2)
-    np.testing.assert_allclose(reg.target_mean_, y.mean(axis=0))
+    np.testing.assert_allclose(reg.target_scaler_.mean_, y.mean(axis=0))
     assert isinstance(reg.score(runs, y), float)
 
 
@@ -151,7 +151,7 @@ def test_validation_split_and_early_stopping_history(class_runs):
     runs, labels = class_runs(10)
     clf = TabletClassifier(validation_fraction=0.3, **TINY).fit(runs, labels)
     assert all("valid_loss" in epoch for epoch in clf.history_)
-    with pytest.raises(ValueError, match="validation_fraction=0.9 leaves too few"):
+    with pytest.raises(ValueError, match="validation_fraction=0.9"):
         clone(clf).set_params(validation_fraction=0.9).fit(runs, labels)
 
 
@@ -179,7 +179,7 @@ def test_init_from_errors(class_runs):
     unfitted = TabletClassifier(init_from=MaskedTokenPretrainer(), validation_fraction=None, **TINY)
     with pytest.raises(ValueError, match="not fitted"):
         unfitted.fit(runs, labels)
-    with pytest.raises(TypeError, match="init_from must be"):
+    with pytest.raises(TypeError, match="'init_from' parameter"):
         unfitted.set_params(init_from="weights.pt").fit(runs, labels)
     other = MaskedTokenPretrainer(validation_fraction=None, **TINY).fit(
         [run[:, :, :4] for run in runs]
@@ -215,7 +215,7 @@ def test_class_weight_options(class_runs):
     np.testing.assert_allclose(clf._class_weights(labels), [1, 5])
     with pytest.raises(ValueError, match="class_weight names classes \\[7\\]"):
         clf.set_params(class_weight={7: 2.0}).fit(runs, labels)
-    with pytest.raises(ValueError, match="class_weight must be"):
+    with pytest.raises(ValueError, match="'class_weight' parameter"):
         clf.set_params(class_weight="uniform").fit(runs, labels)
 
 
@@ -292,7 +292,7 @@ def test_bad_input_errors(class_runs, small_tokenizer, run_image):
     with pytest.raises(FileNotFoundError, match=r"X\[1\]: .*no such file"):
         clf.set_params(tokenizer=small_tokenizer).fit([run_image(9), "missing.nii.gz"], [0, 1])
     clf.set_params(tokenizer=None)
-    with pytest.raises(ValueError, match="preset='huge' is not valid"):
+    with pytest.raises(ValueError, match="'preset' parameter"):
         clf.set_params(preset="huge").fit(runs, labels)
     fitted = clf.set_params(preset="tiny").fit(runs, labels)
     with pytest.raises(ValueError, match=r"fitted on \(4, 6\)"):
@@ -345,5 +345,5 @@ def test_center_tokens_ignores_each_runs_static_image(class_runs):
 
 def test_center_tokens_must_be_boolean(class_runs):
     runs, labels = class_runs(4)
-    with pytest.raises(ValueError, match="center_tokens must be True or False"):
+    with pytest.raises(ValueError, match="'center_tokens' parameter"):
         TabletClassifier(center_tokens="yes", **TINY).fit(runs, labels)
