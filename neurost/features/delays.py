@@ -1,9 +1,11 @@
 """Time-delayed copies of features: the FIR model of voxelwise encoding."""
 
 import numbers
+from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 
@@ -17,7 +19,7 @@ class Delayer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    delays : sequence of int, default=(1, 2, 3, 4)
+    delays : int or sequence of int, default=(1, 2, 3, 4)
         Delays in samples (TRs). Positive delays look back in time; 0 keeps
         the features as they are; negative delays look ahead.
 
@@ -44,9 +46,14 @@ class Delayer(TransformerMixin, BaseEstimator):
            [3., 2.]])
     """
 
+    _parameter_constraints = {
+        "delays": ["array-like", Interval(Integral, None, None, closed="neither")],
+    }
+
     def __init__(self, delays=(1, 2, 3, 4)):
         self.delays = delays
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the delays and record the number of features.
 
@@ -123,19 +130,13 @@ class Delayer(TransformerMixin, BaseEstimator):
         )
 
     def _check_delays(self):
-        delays = self.delays
-        if isinstance(delays, numbers.Integral):
-            delays = [delays]
-        try:
-            values = np.asarray(list(delays))
-        except TypeError:
-            values = np.asarray([delays], dtype=object)
+        values = np.atleast_1d(np.asarray(self.delays, dtype=object))
         if values.size == 0 or values.ndim != 1 or not all(
-            isinstance(v, numbers.Integral) for v in values.tolist()
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values
         ):
             raise ValueError(
-                "delays must be a non-empty sequence of integers (samples); "
-                f"got {self.delays!r}."
+                "delays must be an integer or a non-empty sequence of integers "
+                f"(samples); got {self.delays!r}."
             )
         if len(set(values.tolist())) != len(values):
             raise ValueError(f"delays must not repeat a delay; got {self.delays!r}.")

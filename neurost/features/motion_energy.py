@@ -1,13 +1,20 @@
 """Motion-energy features of videos: the Gabor pyramid of Nishimoto et al. (2011)."""
 
 import numbers
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._utils.device import resolve_device
-from .._utils.validation import check_choice, check_positive_int, check_t_r, describe
+from .._utils.validation import check_int_pair, describe
 from . import _gabor3d
 
 # Offset of pymoten's log-compression, log(energy + 1e-5).
@@ -209,8 +216,34 @@ class MotionEnergy(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         self.dtype = dtype
         self.verbose = verbose
 
+    _positive = Interval(Real, 0, np.inf, closed="neither")
+    _parameter_constraints = {
+        "frame_rate": [_positive],
+        "temporal_frequencies": ["array-like"],
+        "spatial_frequencies": ["array-like"],
+        "directions": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "sf_gauss_ratio": [_positive],
+        "max_spatial_env": [_positive],
+        "filter_spacing": [_positive],
+        "tf_gauss_ratio": [_positive],
+        "max_temporal_env": [_positive],
+        "include_edges": ["boolean"],
+        "filter_temporal_width": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "log_compress": ["boolean"],
+        "t_r": [None, _positive],
+        "frame_shape": [None, tuple, list],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": "no_validation",  # checked by resolve_device
+        "dtype": [StrOptions({"float32", "float64"})],
+        "verbose": ["verbose"],
+    }
+
     # ------------------------------------------------------------------ fit
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Build the filter pyramid for the frame size of ``X``.
 
@@ -232,9 +265,7 @@ class MotionEnergy(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         if self.filter_temporal_width == "auto":
             width = _gabor3d.default_temporal_width(rate)
         else:
-            width = check_positive_int(
-                self.filter_temporal_width, "filter_temporal_width", "frames"
-            )
+            width = int(self.filter_temporal_width)
         if width < 1:
             raise ValueError(
                 f"filter_temporal_width='auto' gives int(frame_rate * 2 / 3) = "
@@ -268,18 +299,9 @@ class MotionEnergy(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
         return self
 
     def _check_params(self):
-        rate = self.frame_rate
-        if (
-            isinstance(rate, bool)
-            or not isinstance(rate, numbers.Real)
-            or not np.isfinite(rate)
-            or rate <= 0
-        ):
-            raise ValueError(
-                f"frame_rate must be a positive number of frames per second; "
-                f"got {describe(rate)}."
-            )
-        self._frame_rate = float(rate)
+        """Check what the constraints cannot: contents, and t_r against the frame rate."""
+        resolve_device(self.device)
+        self._frame_rate = float(self.frame_rate)
         self._temporal_frequencies = _check_frequencies(
             self.temporal_frequencies, "temporal_frequencies", "Hz"
         )
@@ -287,47 +309,19 @@ class MotionEnergy(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstima
             self.spatial_frequencies, "spatial_frequencies", "cycles per image"
         )
         directions = self.directions
-        if isinstance(directions, numbers.Integral) and not isinstance(directions, bool):
-            n = check_positive_int(directions, "directions", "number of directions")
-            self._directions = [360.0 * i / n for i in range(n)]
+        if isinstance(directions, numbers.Integral):
+            self._directions = [360.0 * i / directions for i in range(directions)]
         else:
             self._directions = _check_frequencies(directions, "directions", "degrees")
-        for name in (
-            "sf_gauss_ratio", "max_spatial_env", "filter_spacing",
-            "tf_gauss_ratio", "max_temporal_env",
-        ):
-            value = getattr(self, name)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, numbers.Real)
-                or not np.isfinite(value)
-                or value <= 0
-            ):
-                raise ValueError(f"{name} must be a positive number; got {describe(value)}.")
-        self._t_r = check_t_r(self.t_r)
+        self._t_r = None if self.t_r is None else float(self.t_r)
         if self._t_r is not None and self._t_r < 1.0 / self._frame_rate:
             raise ValueError(
                 f"t_r={self.t_r} s is shorter than one frame interval "
                 f"(1 / frame_rate = {1.0 / self._frame_rate:.4g} s), so some TRs "
                 "would hold no frame; expected t_r >= 1 / frame_rate."
             )
-        check_positive_int(self.batch_size, "batch_size", "frames per chunk")
-        check_choice(self.dtype, "dtype", ["float32", "float64"])
-        check_choice(self.log_compress, "log_compress", [True, False])
         if self.frame_shape is not None:
-            shape = self.frame_shape
-            if (
-                not isinstance(shape, (tuple, list))
-                or len(shape) != 2
-                or not all(
-                    isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1
-                    for s in shape
-                )
-            ):
-                raise ValueError(
-                    "frame_shape must be None or (height, width), two positive "
-                    f"integers; got {describe(shape)}."
-                )
+            check_int_pair(self.frame_shape, "frame_shape")
 
     def _validate_video(self, X, reset):
         """Return ``X`` as luminance frames of shape (n_frames, height, width)."""
