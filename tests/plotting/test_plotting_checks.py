@@ -15,7 +15,7 @@ from neurost.plotting._checks import (
 
 
 def test_colour_maps_by_name_or_object():
-    assert check_cmap("viridis") is matplotlib.colormaps["viridis"]
+    assert check_cmap("viridis").name == "viridis"
     custom = matplotlib.colors.ListedColormap(["red", "blue"])
     assert check_cmap(custom) is custom
     assert check_cmap(None) is None
