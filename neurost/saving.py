@@ -371,12 +371,8 @@ class _Writer:
                 ],
             }
         if kind in (range, slice):
-            return {
-                "kind": kind.__name__,
-                "start": value.start,
-                "stop": value.stop,
-                "step": value.step,
-            }
+            bounds = (value.start, value.stop, value.step)
+            return {"kind": kind.__name__, "bounds": self.encode(list(bounds), where)}
         if kind is torch.device:
             return {"kind": "device", "value": str(value)}
         if kind is torch.dtype:
@@ -395,7 +391,7 @@ class _Writer:
                 "requires_grad": value.requires_grad,
             }
         if kind is np.random.RandomState:
-            name, keys, position, has_gauss, gauss = value.get_state(legacy=True)
+            _, keys, position, has_gauss, gauss = value.get_state(legacy=True)
             return {
                 "kind": "random_state",
                 "id": node_id,
@@ -603,11 +599,10 @@ class _Reader:
         return {self._decode(key): self._decode(value) for key, value in node["items"]}
 
     def _read_range(self, node):
-        return range(int(node["start"]), int(node["stop"]), int(node["step"]))
+        return range(*self._decode(node["bounds"]))
 
     def _read_slice(self, node):
-        bounds = [node[key] for key in ("start", "stop", "step")]
-        return slice(*[None if bound is None else int(bound) for bound in bounds])
+        return slice(*self._decode(node["bounds"]))
 
     def _read_device(self, node):
         device = torch.device(node["value"])
