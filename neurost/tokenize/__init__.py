@@ -6,7 +6,7 @@
   local Hugging Face cache.
 - :class:`SliceTokenizer` turns each frame of a run into tokens, one per
   sub-cube of the brain, from the latents of its slices.
-- :class:`TokenStore` caches the tokens of many runs in one HDF5 file, and
+- :class:`TokenStore` caches the tokens of many runs in HDF5 files, and
   resumes an interrupted tokenization.
 """
 

@@ -1,43 +1,57 @@
-"""A resumable HDF5 cache of the tokens of many runs."""
+"""A resumable cache of the tokens of many runs, in HDF5 files."""
 
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+from .._utils.files import atomic_write
 from .._utils.validation import describe
+from ..io._reading import open_hdf5
+from .tokenizer import SliceTokenizer, _open_volume_run
 
-#: Root attribute that marks an HDF5 file as a neurost token store.
+#: Root attribute that marks an HDF5 file as a neurost token store; its
+#: value is the layout version (2: one file per run beside the index).
 MARKER = "neurost_token_store"
+LAYOUT = 2
 
-_KEY = re.compile(r"^[^/.][^/]*$")
+_KEY = re.compile(r"^[^/\\.\x00][^/\\\x00]*$")
 
 
 class TokenStore:
-    """Tokens of many runs in one HDF5 file, written block by block.
+    """Tokens of many runs, one HDF5 file per run, written block by block.
 
-    Each run is one dataset ``runs/<key>`` of shape (n_frames, n_tokens,
-    token_dim), float32, chunked one frame per chunk. The file records the
-    tokenizer settings that determine the tokens (``axes``, ``grid_size``,
-    ``token_size``, ``scaling``) and the autoencoder's fingerprint; a
-    tokenizer with other settings or another autoencoder is refused.
+    ``path`` is an index file that records the tokenizer settings that
+    determine the tokens (``axes``, ``grid_size``, ``token_size``,
+    ``scaling``) and the autoencoder's fingerprint; a tokenizer with other
+    settings or another autoencoder is refused. The tokens of run ``key``
+    are the dataset ``"tokens"`` of ``<path>.runs/<key>.h5``, of shape
+    (n_frames, n_tokens, token_dim), float32, chunked one frame per chunk.
 
     Parameters
     ----------
     path : str or os.PathLike
-        The HDF5 file; created on the first :meth:`add`. An existing file
-        that is not a token store is never written to.
+        The index file (e.g. ``"tokens.h5"``); created, with the folder of
+        runs beside it, on the first :meth:`add`. An existing file that is
+        not a token store is never written to.
 
     Notes
     -----
-    A run's dataset records how many frames are written (attribute
-    ``frames_written``, updated and flushed after every block) and is
-    flagged ``complete`` after its last frame. Adding a run that is
-    incomplete -- the tokenization was interrupted -- resumes after its
-    last written frame; adding a complete run does nothing. Incomplete
-    runs are not listed by :meth:`keys` and cannot be read.
+    No file is ever modified in place once complete, so an interrupted
+    write (even SIGKILL or a power loss) cannot damage the tokens already
+    stored. The index is written whole under a temporary name and renamed
+    (:func:`neurost._utils.files.atomic_write`). A run is written into
+    ``<key>.h5.partial``, which records how many frames are written
+    (attribute ``frames_written``, updated and flushed after every block),
+    and is renamed ``<key>.h5`` after its last frame. Adding a run whose
+    partial file exists -- the tokenization was interrupted -- resumes
+    after its last written frame (a partial file damaged by the
+    interruption is replaced, with a warning); adding a complete run does
+    nothing. Incomplete runs are not listed by :meth:`keys` and cannot be
+    read.
 
     Examples
     --------
@@ -53,25 +67,31 @@ class TokenStore:
         self.path = Path(path).expanduser()
         if self.path.is_dir():
             raise ValueError(f"path: '{self.path}' is a directory; expected an HDF5 file name.")
+        self.runs_dir = self.path.with_name(self.path.name + ".runs")
         if self.path.exists():
-            self._check_marker()
+            self._read_index()
 
-    def _open(self, mode="r"):
-        import h5py
-
-        return h5py.File(self.path, mode)
-
-    def _check_marker(self):
+    def _read_index(self):
+        """Return the index's config, after checking the file is a store."""
         try:
-            with self._open() as file:
-                is_store = MARKER in file.attrs
-        except OSError:
-            is_store = False
-        if not is_store:
+            file = open_hdf5(self.path, "path")
+        except ValueError:
+            file = None
+        if file is None or MARKER not in file.attrs:
+            if file is not None:
+                file.close()
             raise ValueError(
                 f"path: '{self.path}' exists and is not a neurost token store; "
                 "it is left untouched. Choose another file name."
             )
+        with file:
+            if file.attrs[MARKER] != LAYOUT:
+                raise ValueError(
+                    f"path: '{self.path}' is a token store of an earlier neurost "
+                    "(all runs inside one file), which this version does not "
+                    "read; tokenize the runs again into a new store."
+                )
+            return json.loads(file.attrs["config"])
 
     def settings(self):
         """The tokenizer settings and fingerprint the store was built with.
@@ -83,8 +103,7 @@ class TokenStore:
         """
         if not self.path.exists():
             return None
-        with self._open() as file:
-            return json.loads(file.attrs["config"])
+        return self._read_index()
 
     def add(self, key, run, tokenizer):
         """Tokenize ``run`` into the store under ``key`` (resuming if interrupted).
@@ -92,7 +111,8 @@ class TokenStore:
         Parameters
         ----------
         key : str
-            Name of the run (no ``/``, not starting with ``.``).
+            Name of the run: a file name (no ``/`` or ``\\``, not starting
+            with ``.``).
         run : path or nibabel image
             A 4D volume.
         tokenizer : SliceTokenizer
@@ -104,44 +124,47 @@ class TokenStore:
 
         Raises
         ------
+        TypeError
+            If ``tokenizer`` is not a :class:`SliceTokenizer`.
         ValueError
             If the store holds tokens of other settings or another
             autoencoder (the message lists the differences), or ``key``
             holds a run of another number of frames.
         """
         key = _check_key(key)
+        if not isinstance(tokenizer, SliceTokenizer):
+            raise TypeError(
+                "tokenizer must be a SliceTokenizer (fitted or not); got "
+                f"{describe(tokenizer)}."
+            )
         if not hasattr(tokenizer, "autoencoder_"):
             tokenizer.fit()
-        config = _config(tokenizer)
-        with self._open_for_writing(config, tokenizer.autoencoder_.name) as file:
-            runs = file.require_group("runs")
-            n_frames = _n_frames(run)
-            shape = (n_frames, tokenizer.n_tokens_, tokenizer.token_dim_)
-            if key in runs:
-                dataset = runs[key]
-                if dataset.shape != shape:
-                    raise ValueError(
-                        f"key {key!r} holds tokens of shape {dataset.shape}; "
-                        f"run gives {shape}. Use another key for another run."
-                    )
-                if dataset.attrs["complete"]:
-                    return self
-            else:
-                dataset = runs.create_dataset(
-                    key,
-                    shape=shape,
-                    dtype=np.float32,
-                    chunks=(1,) + shape[1:],
+        self._prepare_index(_config(tokenizer), tokenizer.autoencoder_.name)
+        shape = (
+            int(_open_volume_run(run).shape[3]),
+            tokenizer.n_tokens_,
+            tokenizer.token_dim_,
+        )
+        final, partial = self._run_paths(key)
+        if final.exists():
+            with open_hdf5(final, f"the tokens of run {key!r}") as file:
+                self._check_shape(key, file["tokens"].shape, shape)
+            return self
+        start = self._resume_point(key, partial, shape)
+        import h5py
+
+        with h5py.File(partial, "a") as file:
+            if "tokens" not in file:
+                file.create_dataset(
+                    "tokens", shape=shape, dtype=np.float32, chunks=(1,) + shape[1:]
                 )
-                dataset.attrs["frames_written"] = 0
-                dataset.attrs["complete"] = False
-            start = int(dataset.attrs["frames_written"])
+                file.attrs["frames_written"] = 0
+            dataset = file["tokens"]
             for frames, tokens in tokenizer.transform_blocks(run, start=start):
                 dataset[frames.start : frames.stop] = tokens
-                dataset.attrs["frames_written"] = frames.stop
+                file.attrs["frames_written"] = frames.stop
                 file.flush()
-            dataset.attrs["complete"] = True
-            file.flush()
+        os.replace(partial, final)
         return self
 
     def tokenize(self, runs, tokenizer):
@@ -162,33 +185,62 @@ class TokenStore:
             self.add(key, run, tokenizer)
         return self
 
-    def _open_for_writing(self, config, tokenizer_name):
-        if not self.path.exists():
-            if not self.path.parent.is_dir():
-                raise FileNotFoundError(
-                    f"path: directory '{self.path.parent}' does not exist."
+    def _prepare_index(self, config, tokenizer_name):
+        """Create the index and the folder of runs, or check the settings."""
+        if self.path.exists():
+            stored = self._read_index()
+            differences = [
+                f"{name}: store has {stored.get(name)!r}, tokenizer has {config[name]!r}"
+                for name in config
+                if stored.get(name) != config[name]
+            ]
+            if differences:
+                raise ValueError(
+                    f"TokenStore '{self.path}' was built with other settings "
+                    f"({'; '.join(differences)}). Use a tokenizer with the store's "
+                    "settings, or another file."
                 )
-            file = self._open("w-")
-            file.attrs[MARKER] = 1
-            file.attrs["config"] = json.dumps(config)
-            file.attrs["autoencoder"] = tokenizer_name
-            return file
-        self._check_marker()
-        file = self._open("a")
-        stored = json.loads(file.attrs["config"])
-        differences = [
-            f"{name}: store has {stored.get(name)!r}, tokenizer has {config[name]!r}"
-            for name in config
-            if stored.get(name) != config[name]
-        ]
-        if differences:
-            file.close()
-            raise ValueError(
-                f"TokenStore '{self.path}' was built with other settings "
-                f"({'; '.join(differences)}). Use a tokenizer with the store's "
-                "settings, or another file."
+        else:
+            import h5py
+
+            with atomic_write(self.path) as temporary, h5py.File(temporary, "w") as file:
+                file.attrs[MARKER] = LAYOUT
+                file.attrs["config"] = json.dumps(config)
+                file.attrs["autoencoder"] = tokenizer_name
+        self.runs_dir.mkdir(exist_ok=True)
+
+    def _resume_point(self, key, partial, shape):
+        """Frames already written to the partial file of ``key`` (0 if none)."""
+        if not partial.exists():
+            return 0
+        try:
+            with open_hdf5(partial, f"the partial tokens of run {key!r}") as file:
+                if "tokens" not in file:  # stopped before its first block
+                    return 0
+                stored, written = file["tokens"].shape, int(file.attrs["frames_written"])
+        except (ValueError, KeyError):
+            warnings.warn(
+                f"The partial tokens of run {key!r} ('{partial}') are unreadable, "
+                "damaged by the interruption; tokenizing the run again.",
+                RuntimeWarning,
+                stacklevel=3,
             )
-        return file
+            partial.unlink()
+            return 0
+        self._check_shape(key, stored, shape)
+        return written
+
+    @staticmethod
+    def _check_shape(key, stored, shape):
+        if tuple(stored) != shape:
+            raise ValueError(
+                f"key {key!r} holds tokens of shape {tuple(stored)}; run gives "
+                f"{shape}. Use another key for another run."
+            )
+
+    def _run_paths(self, key):
+        final = self.runs_dir / f"{key}.h5"
+        return final, final.with_name(final.name + ".partial")
 
     def keys(self):
         """Keys of the complete runs, sorted.
@@ -197,17 +249,19 @@ class TokenStore:
         -------
         list of str
         """
-        if not self.path.exists():
+        if not self.runs_dir.is_dir():
             return []
-        with self._open() as file:
-            runs = file.get("runs", {})
-            return sorted(k for k in runs if runs[k].attrs["complete"])
+        return sorted(
+            path.name[: -len(".h5")]
+            for path in self.runs_dir.glob("*.h5")
+            if _KEY.match(path.name[: -len(".h5")])
+        )
 
     def __len__(self):
         return len(self.keys())
 
     def __contains__(self, key):
-        return key in self.keys()
+        return isinstance(key, str) and key in self.keys()
 
     def __iter__(self):
         return iter(self.keys())
@@ -219,8 +273,8 @@ class TokenStore:
         -------
         int
         """
-        with self._open() as file:
-            return int(self._dataset(file, key).shape[0])
+        with self._open_run(key) as file:
+            return int(file["tokens"].shape[0])
 
     def read(self, key, start=None, stop=None):
         """Read frames ``start:stop`` of run ``key``.
@@ -235,32 +289,46 @@ class TokenStore:
         -------
         numpy.ndarray of shape (n, n_tokens, token_dim), float32
         """
-        with self._open() as file:
-            dataset = self._dataset(file, key)
+        for name, value in (("start", start), ("stop", stop)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, np.integer))
+            ):
+                raise TypeError(f"{name} must be None or an integer; got {describe(value)}.")
+        with self._open_run(key) as file:
+            dataset = file["tokens"]
             indices = range(dataset.shape[0])[slice(start, stop)]
-            if indices.step != 1:
-                raise ValueError("start and stop must select frames in increasing order.")
             return dataset[indices.start : indices.stop]
 
     def __getitem__(self, key):
         """All frames of run ``key``, (n_frames, n_tokens, token_dim) float32."""
         return self.read(key)
 
-    def _dataset(self, file, key):
-        runs = file.get("runs", {})
-        if key not in runs:
-            raise KeyError(
-                f"TokenStore '{self.path}' has no run {key!r}; it has "
-                f"{self.keys()}."
-            )
-        dataset = runs[key]
-        if not dataset.attrs["complete"]:
+    def _open_run(self, key):
+        if not isinstance(key, str):
+            raise TypeError(f"key must be a run name (str); got {describe(key)}.")
+        final, partial = (
+            self._run_paths(key) if _KEY.match(key) else (None, None)
+        )
+        if final is not None and final.exists():
+            return open_hdf5(final, f"the tokens of run {key!r}")
+        if partial is not None and partial.exists():
+            written = self._partial_progress(partial)
             raise KeyError(
                 f"run {key!r} of TokenStore '{self.path}' is incomplete "
-                f"({int(dataset.attrs['frames_written'])} of {dataset.shape[0]} "
-                "frames); add it again to resume."
+                f"({written}); add it again to resume."
             )
-        return dataset
+        raise KeyError(
+            f"TokenStore '{self.path}' has no run {key!r}; it has {self.keys()}."
+        )
+
+    @staticmethod
+    def _partial_progress(partial):
+        try:
+            with open_hdf5(partial, "partial") as file:
+                total = file["tokens"].shape[0]
+                return f"{int(file.attrs['frames_written'])} of {total} frames"
+        except (ValueError, KeyError):
+            return "its partial file is damaged"
 
     def __repr__(self):
         return f"TokenStore('{self.path}', runs={len(self)})"
@@ -269,8 +337,8 @@ class TokenStore:
 def _check_key(key):
     if not isinstance(key, str) or not _KEY.match(key):
         raise ValueError(
-            "key must be a non-empty string without '/' that does not start "
-            f"with '.'; got {describe(key)}."
+            "key must be a non-empty string without '/' or '\\' that does not "
+            f"start with '.'; got {describe(key)}."
         )
     return key
 
@@ -285,9 +353,3 @@ def _config(tokenizer):
     }
     config["autoencoder_fingerprint"] = tokenizer.autoencoder_.fingerprint
     return config
-
-
-def _n_frames(run):
-    from .tokenizer import _open_volume_run
-
-    return int(_open_volume_run(run).shape[3])

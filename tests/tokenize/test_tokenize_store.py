@@ -1,5 +1,12 @@
 """TokenStore: writing, reading, resuming, refusing other settings."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import h5py
 import nibabel
 import numpy as np
@@ -45,8 +52,8 @@ def test_add_and_read(tmp_path):
     expected = tok.transform(runs["a"])
     np.testing.assert_array_equal(store["a"], expected)
     np.testing.assert_array_equal(store.read("a", 1, 4), expected[1:4])
-    with h5py.File(path) as file:
-        assert file["runs/a"].chunks == (1, 8, 192)
+    with h5py.File(tmp_path / "tokens.h5.runs" / "a.h5") as file:
+        assert file["tokens"].chunks == (1, 8, 192)
     settings = store.settings()
     assert settings["axes"] == [0, 1, 2] and settings["scaling"] == "signed"
     assert settings["autoencoder_fingerprint"] == tok.autoencoder_.fingerprint
@@ -122,3 +129,77 @@ def test_bad_keys_and_arguments(tmp_path):
         store.tokenize([run_image(2)], tokenizer())
     with pytest.raises(ValueError, match="directory"):
         TokenStore(tmp_path)
+
+
+def test_tokenizer_must_be_a_slice_tokenizer(tmp_path):
+    store = TokenStore(tmp_path / "tokens.h5")
+    for wrong in ("builtin", None):
+        with pytest.raises(TypeError, match="tokenizer must be a SliceTokenizer"):
+            store.add("a", run_image(2), wrong)
+    assert not (tmp_path / "tokens.h5").exists()
+
+
+def test_damaged_partial_run_is_tokenized_again(tmp_path):
+    tok = tokenizer()
+    store = TokenStore(tmp_path / "tokens.h5").add("a", run_image(3), tok)
+    partial = tmp_path / "tokens.h5.runs" / "b.h5.partial"
+    partial.write_bytes(b"half an HDF5 file")
+    with pytest.raises(KeyError, match="incomplete .its partial file is damaged"):
+        store.read("b")
+    with pytest.warns(RuntimeWarning, match="unreadable"):
+        store.add("b", run_image(3, seed=1), tok)
+    np.testing.assert_array_equal(store["b"], tok.transform(run_image(3, seed=1)))
+    assert sorted(p.name for p in partial.parent.iterdir()) == ["a.h5", "b.h5"]
+
+
+def test_damaged_run_file_is_reported(tmp_path):
+    store = TokenStore(tmp_path / "tokens.h5").add("a", run_image(3), tokenizer())
+    run_file = tmp_path / "tokens.h5.runs" / "a.h5"
+    run_file.write_bytes(run_file.read_bytes()[:100])
+    with pytest.raises(ValueError, match="tokens of run 'a': cannot read .*a.h5"):
+        store.read("a")
+
+
+_KILLED_TOKENIZER = """
+import sys, time
+import numpy as np, nibabel, torch
+from neurost.tokenize import ImageAutoencoder, SliceTokenizer, TokenStore
+from tests.tokenize.test_tokenize_store import run_image, tokenizer
+
+original = SliceTokenizer.transform_blocks
+
+def stalling(self, run, start=0):
+    for index, item in enumerate(original(self, run, start)):
+        if index == 1:
+            open(sys.argv[2], "w").close()  # one block is on disk: kill me now
+            time.sleep(60)
+        yield item
+
+SliceTokenizer.transform_blocks = stalling
+TokenStore(sys.argv[1]).add("b", run_image(40), tokenizer())
+"""
+
+
+def test_store_killed_by_sigkill_keeps_its_runs_and_resumes(tmp_path):
+    path, started = tmp_path / "tokens.h5", tmp_path / "started"
+    tok = tokenizer()
+    store = TokenStore(path).add("a", run_image(3), tok)
+    root = Path(__file__).resolve().parents[2]
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_TOKENIZER, str(path), str(started)], cwd=root
+    )
+    try:
+        for _ in range(1200):
+            if started.exists() or writer.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert started.exists(), "the writer did not start writing"
+        os.kill(writer.pid, signal.SIGKILL)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert store.keys() == ["a"]
+    np.testing.assert_array_equal(store["a"], tok.transform(run_image(3)))
+    store.add("b", run_image(40), tok)
+    np.testing.assert_array_equal(store["b"], tok.transform(run_image(40)))
+    assert sorted(p.name for p in (tmp_path / "tokens.h5.runs").iterdir()) == ["a.h5", "b.h5"]
