@@ -62,8 +62,9 @@ CASES = [
     pytest.param(lambda: explained_variance_ratio(_with_nan(Y), Y, [0.5] * 3), ValueError, "y_true", id="evr-nan"),
     # flow errors
     pytest.param(lambda: endpoint_error(FLOW, FLOW[:2]), ValueError, "flow_pred", id="epe-shape-mismatch"),
-    pytest.param(lambda: endpoint_error(np.ones((3, 3, 3)), np.ones((3, 3, 3))), ValueError, "flow_true", id="epe-last-axis-3"),
-    pytest.param(lambda: endpoint_error(np.moveaxis(FLOW, -1, 0), np.moveaxis(FLOW, -1, 0)), ValueError, "flow_true", id="epe-channels-first"),
+    pytest.param(lambda: endpoint_error(np.ones((3, 0)), np.ones((3, 0))), ValueError, "flow_true", id="epe-no-component"),
+    pytest.param(lambda: angular_error(np.ones((3, 3, 3)), np.ones((3, 3, 3))), ValueError, "flow_true", id="angular-last-axis-3"),
+    pytest.param(lambda: cosine_similarity(np.moveaxis(FLOW, -1, 0), np.moveaxis(FLOW, -1, 0)), ValueError, "flow_true", id="cosine-channels-first"),
     pytest.param(lambda: endpoint_error(FLOW, _with_nan(FLOW)), ValueError, "flow_pred", id="epe-nan"),
     pytest.param(lambda: endpoint_error([["a", "b"]], [[1, 2]]), TypeError, "flow_true", id="epe-text"),
     pytest.param(lambda: endpoint_error(FLOW + 1j, FLOW), TypeError, "flow_true", id="epe-complex"),
