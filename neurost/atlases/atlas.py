@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from .._utils.validation import check_choice
-from ..datasets.meshes import N_VERTICES
+from ..io.meshes import N_VERTICES
 from .images import read_label_image
 from .selection import RoiResolver, check_groupings
 from .table import groupings_from_table, make_label_table

