@@ -325,7 +325,18 @@ def _load_diffusers(path, name, device):
             "directory written by a diffusers autoencoder's save_pretrained. "
             + _download_advice("mit-han-lab/dc-ae-f32c32-in-1.0-diffusers")
         )
-    config = json.loads(config_file.read_text())
+    try:
+        config = json.loads(config_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"name_or_path: '{config_file}' is not valid JSON ({error}); the "
+            "download or save_pretrained was incomplete or the file was edited."
+        ) from None
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"name_or_path: '{config_file}' holds a JSON {type(config).__name__}; "
+            "expected the object a diffusers save_pretrained writes."
+        )
     class_name = check_choice(
         config.get("_class_name"), f"the _class_name of '{config_file}'",
         DIFFUSERS_CLASSES,
@@ -337,11 +348,20 @@ def _load_diffusers(path, name, device):
             "the download or save_pretrained was incomplete."
         )
     diffusers = _import_diffusers()
-    module = getattr(diffusers, class_name).from_pretrained(
-        path, torch_dtype=torch.float32, local_files_only=True
-    )
     encode_fn, decode_fn = _CALLS[class_name]
-    downsampling, channels = _probe(module, encode_fn, _config_downsampling(config))
+    try:
+        module = getattr(diffusers, class_name).from_pretrained(
+            path, torch_dtype=torch.float32, local_files_only=True
+        )
+        downsampling, channels = _probe(module, encode_fn, _config_downsampling(config))
+    except Exception as error:
+        # diffusers, safetensors and torch each fail in their own way on a
+        # damaged folder (OSError, SafetensorError, RuntimeError, TypeError...).
+        raise ValueError(
+            f"name_or_path: cannot load the {class_name} in '{path}': its "
+            "config.json or weights are damaged or do not match "
+            f"({type(error).__name__}: {str(error)[:300]})."
+        ) from error
     return ImageAutoencoder(
         module, encode_fn, decode_fn, downsampling, channels, name, device
     )

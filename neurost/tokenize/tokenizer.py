@@ -3,13 +3,15 @@
 import numbers
 import os
 import warnings
+from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._utils.validation import check_choice, check_positive_int, describe
+from .._utils.validation import describe
 from ..io import iter_frames, load_bold
 from .autoencoders import ImageAutoencoder, load_autoencoder
 from .conform import MNI_2MM_AFFINE, MNI_2MM_SHAPE, Conformer
@@ -134,12 +136,24 @@ class SliceTokenizer(TransformerMixin, BaseEstimator):
         self.device = device
         self.verbose = verbose
 
+    _parameter_constraints = {
+        "autoencoder": [str, os.PathLike, ImageAutoencoder],
+        "axes": [tuple, list],
+        "grid_size": [Interval(Integral, 1, None, closed="left")],
+        "token_size": [Interval(Integral, 1, None, closed="left")],
+        "scaling": [StrOptions(set(SCALINGS))],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "verbose": ["verbose"],
+    }
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False
         tags.requires_fit = True
         return tags
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None):
         """Check the parameters and load the autoencoder.
 
@@ -153,12 +167,7 @@ class SliceTokenizer(TransformerMixin, BaseEstimator):
         self
         """
         axes = self._check_axes()
-        grid = check_positive_int(self.grid_size, "grid_size", "voxels per side")
-        size = check_positive_int(self.token_size, "token_size", "voxels per side")
-        check_choice(self.scaling, "scaling", SCALINGS)
-        check_positive_int(self.batch_size, "batch_size", "slices per batch")
-        if not isinstance(self.verbose, numbers.Integral):
-            raise ValueError(f"verbose must be an integer; got {describe(self.verbose)}.")
+        grid, size = int(self.grid_size), int(self.token_size)
         autoencoder = load_autoencoder(self.autoencoder, device=self.device)
         f, c = autoencoder.downsampling, autoencoder.latent_channels
         if grid % size:
@@ -183,8 +192,7 @@ class SliceTokenizer(TransformerMixin, BaseEstimator):
     def _check_axes(self):
         axes = self.axes
         if (
-            not isinstance(axes, (tuple, list))
-            or not axes
+            not axes
             or any(
                 isinstance(a, bool) or not isinstance(a, numbers.Integral) or a not in (0, 1, 2)
                 for a in axes

@@ -199,3 +199,31 @@ def test_bad_names():
 def test_instance_is_returned_as_is(builtin):
     assert load_autoencoder(builtin) is builtin
     assert isinstance(builtin, ImageAutoencoder)
+
+
+@pytest.mark.parametrize(
+    "damage, match",
+    [
+        ("config", "config.json' is not valid JSON"),
+        ("config_list", "holds a JSON list"),
+        ("config_params", "cannot load the AutoencoderDC .*damaged or do not match"),
+        ("weights", "cannot load the AutoencoderDC .*damaged or do not match"),
+    ],
+)
+def test_damaged_directory_is_reported(tmp_path, damage, match):
+    folder = tmp_path / "dc"
+    tiny_dc().save_pretrained(folder)
+    config = folder / "config.json"
+    if damage == "config":
+        config.write_text(config.read_text()[:40])
+    elif damage == "config_list":
+        config.write_text("[1, 2]")
+    elif damage == "config_params":
+        settings = json.loads(config.read_text())
+        settings["latent_channels"] = "many"
+        config.write_text(json.dumps(settings))
+    else:
+        weights = next(folder.glob("*.safetensors"))
+        weights.write_bytes(weights.read_bytes()[:64])
+    with pytest.raises(ValueError, match=match):
+        load_autoencoder(folder, device="cpu")

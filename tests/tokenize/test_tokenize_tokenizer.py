@@ -316,7 +316,10 @@ def test_bad_input_errors(tmp_path):
         (dict(grid_size=64, token_size=16), "multiple of the autoencoder's downsampling"),
         (dict(axes=(0, 0)), "distinct axes"),
         (dict(axes=(3,)), "axes"),
-        (dict(scaling="zscore"), "scaling='zscore' is not valid"),
+        (dict(scaling="zscore"), "'scaling' parameter of SliceTokenizer"),
+        (dict(axes="012"), "'axes' parameter"),
+        (dict(autoencoder=3), "'autoencoder' parameter"),
+        (dict(verbose=-1), "'verbose' parameter"),
         (dict(batch_size=0), "batch_size"),
     ],
 )
