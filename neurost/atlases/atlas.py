@@ -359,6 +359,14 @@ class Atlas(abc.ABC):
             ``n_targets`` is the number of voxels/vertices
             (``len(atlas.roi_labels(rois))``) or of output ROIs; a 3-D
             volume or single-frame surface gives ``n_frames = 1``.
+
+        Warns
+        -----
+        UserWarning
+            If ``img`` holds NaN or infinite values inside the selected ROIs,
+            naming how many, in how many voxels or vertices, and the first
+            one (voxel or vertex, and frame): volume maskers output 0 there,
+            surface maskers NaN or infinity (see :mod:`neurost.atlases.maskers`).
         """
         from ..io import get_t_r
 
