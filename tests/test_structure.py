@@ -1,4 +1,4 @@
-"""Package-wide structure: layering, import weight, command line."""
+"""Package-wide structure: layering, import cycles, import weight, command line."""
 
 import subprocess
 import sys
@@ -36,6 +36,38 @@ def test_layer_contract_detects_upward_import(tmp_path):
         "layers =\n    neurost._utils\n    neurost.datasets\n"
     )
     assert _lint_imports(config) != 0
+
+
+def _acyclic_config(tmp_path, package):
+    """An import-linter contract: no cycle between the modules of any (sub)package."""
+    config = tmp_path / "acyclic.ini"
+    config.write_text(
+        f"[importlinter]\nroot_package = {package}\n"
+        "[importlinter:contract:acyclic]\n"
+        "name = No import cycle between the modules of a package\n"
+        f"type = acyclic_siblings\nancestors =\n    {package}\n"
+    )
+    return config
+
+
+def test_no_import_cycle(tmp_path, capsys):
+    # Lazy imports inside functions count: they are cycles all the same.
+    code = _lint_imports(_acyclic_config(tmp_path, "neurost"))
+    report = capsys.readouterr().out
+    assert code == 0, report.partition("Broken contracts")[2] or report
+
+
+def test_import_cycle_is_detected(tmp_path, monkeypatch, capsys):
+    package = tmp_path / "cyclic"
+    (package / "inner").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from .inner import b\n")
+    (package / "inner" / "__init__.py").write_text("")
+    (package / "inner" / "b.py").write_text("def f():\n    from .. import a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _lint_imports(_acyclic_config(tmp_path, "cyclic")) != 0
+    # the lazy import in cyclic.inner.b closes the cycle a -> inner.b -> a
+    assert "- .inner -> .a (1 import)" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
