@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.validation import check_path, describe
+from ..io._reading import read_picture
 
 _EXPECTED = (
     "a list of images (H, W) or (H, W, 3) (uint8 0-255 or float 0-1), an "
@@ -60,24 +61,15 @@ class ImageSource:
         """Return the (height, width) of image ``index``, in pixels."""
         item = self.items[index]
         if isinstance(item, Path):
-            import imageio.v3 as iio
-
-            return tuple(int(s) for s in iio.improps(item).shape[:2])
+            properties = read_picture(item, f"{self.name}[{index}]", props=True)
+            return tuple(int(s) for s in properties.shape[:2])
         return item.shape[:2]
 
     def load(self, index):
         """Return image ``index`` as float32 RGB in [0, 1], shape (H, W, 3)."""
         item = self.items[index]
         if isinstance(item, Path):
-            import imageio.v3 as iio
-
-            try:
-                pixels = iio.imread(item)
-            except Exception as error:
-                raise ValueError(
-                    f"{self.name}[{index}]: cannot read '{item}' as an image "
-                    f"({error})."
-                ) from None
+            pixels = read_picture(item, f"{self.name}[{index}]")
             item = _check_array(pixels, f"{self.name}[{index}] ('{item.name}')")
         return _to_unit_rgb(item, f"{self.name}[{index}]")
 

@@ -100,6 +100,46 @@ def open_hdf5(path, name):
         return h5py.File(path, "r")
 
 
+def read_picture(path, name, props=False, **options):
+    """Read an image or animation file with ``imageio.v3``, with clear errors.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        An existing file.
+    name : str
+        The argument name used in error messages.
+    props : bool, default=False
+        Return :func:`imageio.v3.improps` (shape, dtype) instead of pixels.
+    **options
+        Passed to :func:`imageio.v3.imread` (``index=None`` reads every
+        frame of an animation).
+
+    Returns
+    -------
+    numpy.ndarray or imageio.core.v3_plugin_api.ImageProperties
+
+    Raises
+    ------
+    ValueError
+        If the file is truncated, corrupt or of a format imageio cannot read.
+    """
+    import imageio.v3 as iio
+
+    try:
+        if props:
+            return iio.improps(path, **options)
+        return iio.imread(path, **options)
+    except Exception as error:
+        # PIL and imageio's plugins each fail in their own way (SyntaxError,
+        # OSError, ValueError...) on a damaged file.
+        raise ValueError(
+            f"{name}: cannot read '{path}' as an image; it is truncated, "
+            f"corrupt or of another format ({type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''})."
+        ) from None
+
+
 def check_intact(dataobj, name):
     """Check that the file behind a NIfTI array proxy holds all its data.
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.validation import check_finite, check_t_r, describe
+from ._reading import read_picture
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 ANIMATION_SUFFIXES = (".gif", ".apng")
@@ -372,11 +373,9 @@ def _stack(frames):
 
 
 def _read_images(files):
-    import imageio.v3 as iio
-
     frames = []
     for file in files:
-        image = iio.imread(file)
+        image = read_picture(file, "source")
         frames.append(image[..., :3] if image.ndim == 3 and image.shape[-1] == 4 else image)
     return _stack(frames)
 
@@ -387,7 +386,7 @@ def _read_video_file(path):
     if path.name.lower().endswith(ANIMATION_SUFFIXES):
         import imageio.v3 as iio
 
-        frames = iio.imread(path, index=None)
+        frames = read_picture(path, "source", index=None)
         meta = iio.immeta(path, index=0)
         rate = None
         if meta.get("fps"):
@@ -399,7 +398,10 @@ def _read_video_file(path):
 
     capture = cv2.VideoCapture(str(path))
     if not capture.isOpened():
-        raise ValueError(f"source: '{path}' could not be opened as a video.")
+        raise ValueError(
+            f"source: '{path}' could not be opened as a video; it is truncated, "
+            "corrupt or of a format OpenCV's FFmpeg cannot read."
+        )
     rate = capture.get(cv2.CAP_PROP_FPS) or None
     frames = []
     while True:

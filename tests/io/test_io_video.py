@@ -160,3 +160,26 @@ def test_import_does_not_load_torch():
     code = "import neurost.io.video, sys; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_damaged_video_and_image_files_are_reported(tmp_path):
+    import cv2
+    import imageio.v3 as iio
+
+    frames = np.random.default_rng(0).integers(0, 255, (4, 16, 16, 3)).astype(np.uint8)
+    iio.imwrite(tmp_path / "clip.gif", frames, duration=100, loop=0)
+    writer = cv2.VideoWriter(
+        str(tmp_path / "clip.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 10, (16, 16)
+    )
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    for name in ("clip.gif", "clip.mp4"):
+        whole = (tmp_path / name).read_bytes()
+        (tmp_path / f"cut-{name}").write_bytes(whole[: len(whole) // 2])
+        with pytest.raises(ValueError, match=f"source: .*cut-{name}.*corrupt"):
+            load_video(tmp_path / f"cut-{name}")
+    (tmp_path / "frame.png").write_bytes(b"not a png")
+    with pytest.raises(ValueError, match="source: cannot read .*frame.png"):
+        load_video([tmp_path / "frame.png"] * 2, frame_rate=10)
+    assert load_video(tmp_path / "clip.mp4").frames.shape == (4, 16, 16, 3)
