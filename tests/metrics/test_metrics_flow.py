@@ -54,7 +54,7 @@ def test_errors():
     with pytest.raises(ValueError, match="same shape"):
         endpoint_error(np.zeros((4, 2)), np.zeros((3, 2)))
     with pytest.raises(ValueError, match=r"shape \(\.\.\., 2\)"):
-        endpoint_error(np.zeros((4, 3)), np.zeros((4, 3)))
+        angular_error(np.zeros((4, 3)), np.zeros((4, 3)))
     with pytest.raises(ValueError, match="flow_pred contains 1 NaN"):
         endpoint_error(TRUE, np.where(TRUE == 3.0, np.nan, PRED))
     with pytest.raises(ValueError, match="min_magnitude must be None or a non-negative"):
