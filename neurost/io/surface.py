@@ -94,6 +94,11 @@ class SurfaceData(PolyData):
         SurfaceRun
             Sharing this object's arrays (no copy).
         """
+        if mesh is None:
+            raise TypeError(
+                f"mesh must be a nilearn PolyMesh or one of {list(N_VERTICES)}; "
+                "got None."
+            )
         n_vertices = {hemi: part.shape[0] for hemi, part in self.parts.items()}
         return SurfaceRun(
             mesh=resolve_mesh(mesh, n_vertices),
