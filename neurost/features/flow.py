@@ -351,7 +351,7 @@ def _dis_fits(height, width, preset):
 
 def _as_video(X, frame_rate, name):
     if isinstance(X, Video) or hasattr(X, "frames"):
-        video = load_video(X, frame_rate=frame_rate)
+        source = X
     elif isinstance(X, np.ndarray) or hasattr(X, "__array__"):
         if frame_rate is None:
             raise ValueError(
@@ -359,13 +359,17 @@ def _as_video(X, frame_rate, name):
                 "OpticalFlow(frame_rate=...) in frames per second (Hz), or pass a "
                 "Video from neurost.io.video.load_video."
             )
-        video = load_video(np.asarray(X), frame_rate=frame_rate)
+        source = np.asarray(X)
     else:
         raise TypeError(
             f"{name} must be a Video, an array of shape (n_frames, height, "
             f"width[, 3]) or a list of them; got {describe(X)}."
         )
-    return video
+    try:
+        return load_video(source, frame_rate=frame_rate)
+    except (TypeError, ValueError) as error:
+        # load_video names its argument "source"; here the video is ``name``.
+        raise type(error)(f"{name}: {error}") from None
 
 
 def _to_uint8(frames):
