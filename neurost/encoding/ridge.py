@@ -194,10 +194,10 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        splits = self._splits(design, groups)
         y = np.asarray(y)
         self._y_was_1d = y.ndim == 1
         Y, varying = check_responses(y, len(design))
-        splits = self._splits(design, groups)
         self._spaces = self._space_slices(design.shape[1])
         n_samples, n_columns = design.shape
         self.solver_ = self.solver
