@@ -28,7 +28,7 @@ MAX_KMEANS_VECTORS = 200_000
 
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 5, 15))
 
-FLOW_LAYOUT = "(n_samples, frames_per_tr, grid_h, grid_w, 2)"
+FLOW_LAYOUT = "(n_samples, frames_per_tr, grid_h, grid_w, n_components)"
 
 
 @fill_doc
@@ -60,6 +60,13 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
     alphas : array-like of shape (n_alphas,), default=None
         Ridge penalties tried (regression mode); None tries
         ``np.logspace(-2, 5, 15)``.
+    flow_shape : tuple of int (frames_per_tr, grid_h, grid_w, n_components), default=None
+        How 2-D ``Y`` of shape (n, frames_per_tr * grid_h * grid_w *
+        n_components) unflattens into flow fields (row-major, as
+        ``flows.reshape(n, -1)`` gives), so that the decoder works with
+        scikit-learn's tables; predictions are then flattened the same way.
+        None reads 2-D ``Y`` as one field of one cell per row, its columns
+        the components. Ignored for 5-D ``Y``.
     cv : int or cross-validation splitter, default=5
         Folds of the ridge's choice of penalties (regression mode). Windows
         that share TRs are not independent: pass a splitter that keeps
@@ -72,7 +79,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
     window_ : tuple of int (start, stop)
     n_features_in_ : int
         Voxels per TR.
-    frames_per_tr_, grid_ : int, tuple of int
+    frames_per_tr_, grid_, n_components_ : int, tuple of int, int
         The layout of the flow fields.
     input_scaler_ : sklearn.preprocessing.StandardScaler
         Per-voxel standardisation of the training fMRI.
@@ -80,7 +87,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         Per-channel standardisation of the pooled image features.
     image_channels_ : int
         Channels of the image features (0 without them).
-    codebook_ : numpy.ndarray of shape (n_codes, 2)
+    codebook_ : numpy.ndarray of shape (n_codes, n_components)
         Codebook mode: the flow vector of each entry.
     model_ : FlowCodebookNet
         Codebook mode: the trained network (on the CPU).
@@ -121,6 +128,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         n_blocks=3,
         dropout=0.3,
         alphas=None,
+        flow_shape=None,
         cv=5,
         max_epochs=60,
         batch_size=32,
@@ -144,6 +152,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         self.n_blocks = n_blocks
         self.dropout = dropout
         self.alphas = alphas
+        self.flow_shape = flow_shape
         self.cv = cv
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -169,6 +178,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         "n_blocks": [Interval(Integral, 1, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "alphas": ["array-like", None],
+        "flow_shape": [tuple, list, None],
         "cv": ["cv_object"],
     }
 
@@ -181,7 +191,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, Y, image_features=None, groups=None):
+    def fit(self, X, y, image_features=None, groups=None):
         """Fit the decoder.
 
         Parameters
@@ -189,9 +199,10 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         X : array-like of shape (n_trs, n_voxels) or \
 (n_samples, n_window, n_voxels), or list of (n_trs, n_voxels) runs
             fMRI responses or windows of them (see Notes).
-        Y : array-like of shape (n, frames_per_tr, grid_h, grid_w, 2)
+        y : array-like of shape (n, frames_per_tr, grid_h, grid_w, n_components) or (n, n_columns)
             Flow fields, one per TR of 2-D ``X`` (runs concatenated) or one
-            per window.
+            per window; ``(dx, dy)`` last for optical flow. 2-D ``y`` is
+            unflattened with ``flow_shape``.
         image_features : array-like of shape (n, feat_h, feat_w, n_channels), optional
             Image features aligned with the rows of ``Y``.
         groups : array-like of shape (n,), default=None
@@ -208,12 +219,13 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         rng = self._start_fit()
         self.window_ = check_window(self.window)
         windows, rows, n_rows = self._windows(X, fitting=True)
-        Y = _check_flows(Y, "Y")
-        _check_count(Y, n_rows, "Y")
+        self._flat_flows = np.asarray(y).ndim == 2
+        Y = _check_flows(y, "y", self.flow_shape)
+        _check_count(Y, n_rows, "y")
         groups = check_groups(groups, n_rows[0], n_rows[1])
         Y = Y[rows]
         groups = None if groups is None else groups[rows]
-        self.frames_per_tr_, *grid, _ = Y.shape[1:]
+        self.frames_per_tr_, *grid, self.n_components_ = Y.shape[1:]
         self.grid_ = tuple(grid)
         images = self._image_map(image_features, rows, n_rows, fitting=True)
         if self.mode == "regression":
@@ -235,27 +247,20 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
 
         Returns
         -------
-        numpy.ndarray of shape (n_samples, frames_per_tr, grid_h, grid_w, 2), float32
+        numpy.ndarray of shape (n_samples, frames_per_tr, grid_h, grid_w, n_components)
+            Flattened to (n_samples, n_columns) when ``fit`` got 2-D ``Y``.
         """
-        check_is_fitted(self, "window_")
-        windows, rows, n_rows = self._windows(X, fitting=False)
-        images = self._image_map(image_features, rows, n_rows, fitting=False)
-        if self.mode == "regression":
-            flat = np.asarray(self.ridge_.predict(_design(windows, images)), dtype=np.float32)
-            return flat.reshape(len(windows), self.frames_per_tr_, *self.grid_, 2)
-        logits = self._predict(self.model_, _Windows(windows, images))
-        with torch.no_grad():
-            flow = self.model_.flow_from_logits(torch.from_numpy(logits).float())
-        return flow.numpy()
+        flows = self._decode(X, image_features)
+        return flows.reshape(len(flows), -1) if self._flat_flows else flows
 
-    def score(self, X, Y, image_features=None):
+    def score(self, X, y, image_features=None):
         """Minus the mean end-point error of the decoded flow.
 
         Parameters
         ----------
         X, image_features : array-like
             As in :meth:`predict`.
-        Y : array-like of shape (n, frames_per_tr, grid_h, grid_w, 2)
+        y : array-like of shape (n, frames_per_tr, grid_h, grid_w, n_components) or (n, n_columns)
             True flows, aligned as in :meth:`fit`.
 
         Returns
@@ -266,9 +271,23 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         """
         check_is_fitted(self, "window_")
         _, rows, n_rows = self._windows(X, fitting=False)
-        Y = _check_flows(Y, "Y")
-        _check_count(Y, n_rows, "Y")
-        return -endpoint_error(Y[rows], self.predict(X, image_features))
+        Y = _check_flows(y, "y", self.flow_shape)
+        _check_count(Y, n_rows, "y")
+        return -endpoint_error(Y[rows], self._decode(X, image_features))
+
+    def _decode(self, X, image_features):
+        """Decoded flows of shape (n_samples, frames_per_tr, grid_h, grid_w, n_components)."""
+        check_is_fitted(self, "window_")
+        windows, rows, n_rows = self._windows(X, fitting=False)
+        images = self._image_map(image_features, rows, n_rows, fitting=False)
+        shape = (len(windows), self.frames_per_tr_, *self.grid_, self.n_components_)
+        if self.mode == "regression":
+            flat = np.asarray(self.ridge_.predict(_design(windows, images)), dtype=np.float64)
+            return flat.reshape(shape)
+        logits = self._predict(self.model_, _Windows(windows, images))
+        with torch.no_grad():
+            flow = self.model_.flow_from_logits(torch.from_numpy(logits).float())
+        return flow.numpy().astype(np.float64).reshape(shape)
 
     # -- fitting -----------------------------------------------------------
 
@@ -278,15 +297,14 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
             raise TypeError(
                 f"X must be a dense array: sparse input is not supported; got {describe(X)}."
             )
-        is_runs = isinstance(X, (list, tuple))
+        is_runs = isinstance(X, (list, tuple)) and not _is_table(X)
         if not is_runs:
-            X = np.asarray(X)
-            if not np.issubdtype(X.dtype, np.number) or np.iscomplexobj(X):
-                raise TypeError(f"X must hold real numbers; got {describe(X)}.")
+            X = _real_array(X, "X")
             if X.ndim not in (2, 3):
                 raise ValueError(
                     "X must be fMRI of shape (n_trs, n_voxels) or windows of shape "
-                    f"(n_samples, n_window, n_voxels); got {describe(X)}."
+                    f"(n_samples, n_window, n_voxels); got {describe(X)}. Reshape your "
+                    "data: one TR of fMRI is X.reshape(1, -1)."
                 )
             if len(X) == 0:
                 raise ValueError(
@@ -331,8 +349,8 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
             self.input_scaler_ = self._standardizer(flat)
         elif flat.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {flat.shape[1]} voxels but the decoder was fitted on "
-                f"{self.n_features_in_}."
+                f"X has {flat.shape[1]} features, but FlowDecoder is expecting "
+                f"{self.n_features_in_} features as input (the voxels it was fitted on)."
             )
         return self.input_scaler_.transform(flat).reshape(array.shape)
 
@@ -384,7 +402,11 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         self.ridge_ = ridge.fit(_design(windows, images), flat, **fit_params)
 
     def _fit_codebook(self, windows, Y, images, rng, groups):
-        vectors = Y.reshape(-1, 2)
+        if len(windows) < 2:
+            raise ValueError(
+                f"FlowDecoder needs at least 2 windows to train; got n_samples={len(windows)}."
+            )
+        vectors = Y.reshape(-1, self.n_components_)
         if self.n_codes > len(vectors):
             raise ValueError(
                 f"n_codes={self.n_codes} is larger than the {len(vectors)} training "
@@ -406,6 +428,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
                 frames_per_tr=self.frames_per_tr_, n_codes=self.n_codes,
                 hidden=self.hidden, n_blocks=self.n_blocks, dropout=self.dropout,
                 image_channels=self.image_channels_, codebook=torch.from_numpy(self.codebook_),
+                n_components=self.n_components_,
             )
         train_data = _Windows(windows[train], _rows(images, train), labels[train])
         valid_data = score = None
@@ -460,21 +483,65 @@ def _design(windows, images):
     return design.astype(np.float64)
 
 
-def _check_flows(Y, name):
+def _check_flows(Y, name, flow_shape=None):
+    """``Y`` as float32 flow fields of shape ``FLOW_LAYOUT`` (2-D ``Y`` unflattened)."""
     if Y is None:
         raise ValueError(
             f"FlowDecoder requires y to be passed, but the target y is None; expected "
             f"{name} of shape {FLOW_LAYOUT}."
         )
-    Y = np.asarray(Y)
-    if not np.issubdtype(Y.dtype, np.number) or np.iscomplexobj(Y):
-        raise TypeError(f"{name} must hold real numbers; got {describe(Y)}.")
-    if Y.ndim != 5 or Y.shape[-1] != 2:
+    Y = _real_array(Y, name)
+    if Y.ndim == 2:
+        Y = Y.reshape(len(Y), *_flow_layout(flow_shape, Y.shape[1], name))
+    if Y.ndim != 5 or not Y.shape[-1]:
         raise ValueError(
             f"{name} must be flow fields of shape {FLOW_LAYOUT}, the layout of "
-            f"OpticalFlow with (dx, dy) last; got {describe(Y)}."
+            f"OpticalFlow with (dx, dy) last, or flattened fields of shape (n, "
+            f"n_columns) with flow_shape; got {describe(Y)}."
         )
     return check_finite(Y, name).astype(np.float32)
+
+
+def _real_array(values, name):
+    """``values`` as a NumPy array of real numbers (object arrays of numbers converted)."""
+    array = np.asarray(values)
+    if np.iscomplexobj(array):
+        raise ValueError(f"{name} must hold real numbers: Complex data not supported.")
+    if array.dtype == object:
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{name} must hold real numbers ({error}).") from None
+    if not np.issubdtype(array.dtype, np.number):
+        raise TypeError(f"{name} must hold real numbers; got {describe(values)}.")
+    return array
+
+
+def _is_table(X):
+    """Whether a list holds rows of numbers (a table), not runs."""
+    return len(X) > 0 and all(
+        isinstance(row, (list, tuple)) and all(isinstance(v, Real) for v in row) for row in X
+    )
+
+
+def _flow_layout(flow_shape, n_columns, name):
+    """``(frames_per_tr, grid_h, grid_w, n_components)`` of a flattened field."""
+    if flow_shape is None:
+        return (1, 1, 1, n_columns)
+    if (
+        len(flow_shape) != 4
+        or any(isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in flow_shape)
+    ):
+        raise ValueError(
+            "flow_shape must be (frames_per_tr, grid_h, grid_w, n_components), positive "
+            f"integers; got {describe(flow_shape)}."
+        )
+    if int(np.prod(flow_shape)) != n_columns:
+        raise ValueError(
+            f"{name} has {n_columns} columns but flow_shape={tuple(flow_shape)} needs "
+            f"{int(np.prod(flow_shape))}."
+        )
+    return tuple(int(s) for s in flow_shape)
 
 
 def _check_count(array, n_rows, name):
@@ -541,8 +608,8 @@ def shuffled_brain_baseline(decoder, X, Y, X_test, *, image_features=None,
         n_rows = (sum(len(run) for run in runs), "TRs")
     else:
         rows, n_rows = np.arange(len(X)), (len(X), "windows")
-    Y = _check_flows(Y, "Y").copy()
-    _check_count(Y, n_rows, "Y")
+    _check_count(_check_flows(Y, "Y", decoder.flow_shape), n_rows, "Y")
+    Y = np.array(Y)
     order = rows[check_random_state(random_state).permutation(len(rows))]
     Y[rows] = Y[order]
     if image_features is not None:

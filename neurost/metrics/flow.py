@@ -12,10 +12,12 @@ def endpoint_error(flow_true, flow_pred, *, min_magnitude=None, reduce="mean"):
 
     Parameters
     ----------
-    flow_true, flow_pred : array-like of shape (..., 2)
+    flow_true, flow_pred : array-like of shape (..., n_components)
         Flow fields, ``(dx, dy)`` on the last axis, any leading shape
         (e.g. (height, width, 2) or (n_trs, n_pairs, grid_h, grid_w, 2)), in
-        the same units (the EPE is in those units).
+        the same units (the EPE is in those units). Vector fields of any
+        number of components are accepted: the EPE is their Euclidean
+        distance.
     min_magnitude : float, optional
         Ignore the cells whose true flow is shorter than this ("thresholded
         EPE"): only motion that is present counts.
@@ -31,10 +33,10 @@ def endpoint_error(flow_true, flow_pred, *, min_magnitude=None, reduce="mean"):
     Raises
     ------
     ValueError
-        If the shapes differ, the last axis is not of size 2, a value is not
-        finite, or ``min_magnitude`` leaves no cell for the mean.
+        If the shapes differ, a value is not finite, or ``min_magnitude``
+        leaves no cell for the mean.
     """
-    flow_true, flow_pred = _check_pair(flow_true, flow_pred)
+    flow_true, flow_pred = _check_pair(flow_true, flow_pred, n_components=None)
     check_choice(reduce, "reduce", ("mean", "none"))
     error = np.linalg.norm(flow_true - flow_pred, axis=-1)
     keep = _kept(flow_true, min_magnitude)
@@ -102,7 +104,8 @@ def cosine_similarity(flow_true, flow_pred, *, min_magnitude=None, reduce="mean"
     return _reduce(cosine, keep, reduce, min_magnitude)
 
 
-def _check_pair(flow_true, flow_pred):
+def _check_pair(flow_true, flow_pred, n_components=2):
+    """Both flows as float64 arrays; ``n_components=None`` allows any last axis."""
     arrays = []
     for name, flow in (("flow_true", flow_true), ("flow_pred", flow_pred)):
         try:
@@ -111,7 +114,12 @@ def _check_pair(flow_true, flow_pred):
             raise TypeError(f"{name} must be an array of flow vectors; got {describe(flow)}.") from None
         if not np.issubdtype(flow.dtype, np.number) or np.iscomplexobj(flow):
             raise TypeError(f"{name} must hold real numbers; got {describe(flow)}.")
-        if flow.ndim < 1 or flow.shape[-1] != 2:
+        if n_components is None and (flow.ndim < 1 or flow.shape[-1] < 1):
+            raise ValueError(
+                f"{name} must have shape (..., n_components) with the vector "
+                f"components on the last axis; got {describe(flow)}."
+            )
+        if n_components is not None and (flow.ndim < 1 or flow.shape[-1] != 2):
             raise ValueError(
                 f"{name} must have shape (..., 2) with (dx, dy) on the last axis; "
                 f"got {describe(flow)}."

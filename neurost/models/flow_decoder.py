@@ -68,10 +68,13 @@ class FlowCodebookNet(nn.Module):
     image_channels : int, default=0
         Channels of the image-feature map given to :meth:`forward`; 0 for
         none.
-    codebook : torch.Tensor of shape (n_codes, 2), optional
+    codebook : torch.Tensor of shape (n_codes, n_components), optional
         The flow vector ``(dx, dy)`` of each entry, kept as a buffer (saved
         in the state dict, not trained). Zeros when not given, to be filled
         by :meth:`load_state_dict`.
+    n_components : int, default=2
+        Components of each vector: 2 for optical flow ``(dx, dy)``; any
+        vector field decodes the same way.
 
     Notes
     -----
@@ -93,6 +96,7 @@ class FlowCodebookNet(nn.Module):
         dropout=0.3,
         image_channels=0,
         codebook=None,
+        n_components=2,
     ):
         super().__init__()
         n_window = check_positive_int(n_window, "n_window", "TRs per window")
@@ -109,13 +113,14 @@ class FlowCodebookNet(nn.Module):
         if image_channels != 0:
             image_channels = check_positive_int(image_channels, "image_channels")
         self.image_channels = image_channels
+        n_components = check_positive_int(n_components, "n_components")
         if codebook is None:
-            codebook = torch.zeros(self.n_codes, 2)
+            codebook = torch.zeros(self.n_codes, n_components)
         codebook = torch.as_tensor(codebook, dtype=torch.float32)
-        if codebook.shape != (self.n_codes, 2):
+        if codebook.shape != (self.n_codes, n_components):
             raise ValueError(
-                f"codebook must have shape (n_codes, 2) = ({self.n_codes}, 2); got "
-                f"{tuple(codebook.shape)}."
+                f"codebook must have shape (n_codes, n_components) = ({self.n_codes}, "
+                f"{n_components}); got {tuple(codebook.shape)}."
             )
         self.register_buffer("codebook", codebook.clone())
         self.encoder = nn.Sequential(
@@ -171,7 +176,7 @@ class FlowCodebookNet(nn.Module):
 
         Returns
         -------
-        torch.Tensor of shape (batch, frames_per_tr, grid_h, grid_w, 2)
+        torch.Tensor of shape (batch, frames_per_tr, grid_h, grid_w, n_components)
             ``(dx, dy)`` in the units of the codebook.
         """
         probabilities = torch.softmax(logits.float(), dim=1)
@@ -182,6 +187,6 @@ class FlowCodebookNet(nn.Module):
 
         Returns
         -------
-        torch.Tensor of shape (batch, frames_per_tr, grid_h, grid_w, 2)
+        torch.Tensor of shape (batch, frames_per_tr, grid_h, grid_w, n_components)
         """
         return self.flow_from_logits(self(windows, image))

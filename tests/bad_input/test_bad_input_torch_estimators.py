@@ -150,8 +150,14 @@ CASES += [
     pytest.param(lambda: RoutingEncoder(**TINY).fit(np.where(GRIDS > 1, np.inf, GRIDS),
                                                      RESPONSES), ValueError, "inf",
                  id="routing-X-inf"),
-    pytest.param(lambda: FlowDecoder(**TINY).fit(BOLD, FLOWS[..., :1]), ValueError, "Y",
-                 id="flow-Y-one-component"),
+    pytest.param(lambda: FlowDecoder(**TINY).fit(BOLD, FLOWS[..., :0]), ValueError, "y",
+                 id="flow-y-no-component"),
+    pytest.param(lambda: FlowDecoder(flow_shape=(2, 3, 3, 3), **TINY).fit(
+        BOLD, FLOWS.reshape(30, -1)), ValueError, "flow_shape", id="flow_shape-mismatch"),
+    pytest.param(lambda: FlowDecoder(flow_shape=(2, 3, 6), **TINY).fit(
+        BOLD, FLOWS.reshape(30, -1)), ValueError, "flow_shape", id="flow_shape-three"),
+    pytest.param(lambda: FlowDecoder(flow_shape="2x3", **TINY).fit(
+        BOLD, FLOWS.reshape(30, -1)), TypeError, "flow_shape", id="flow_shape-str"),
     pytest.param(lambda: FlowDecoder(**TINY).fit(BOLD[:, :, None, None], FLOWS), ValueError,
                  "X", id="flow-X-4d"),
     # prediction

@@ -172,13 +172,13 @@ def test_errors_name_the_problem(small):
     X, Y = small
     with pytest.raises(ValueError, match="leaves no sample"):
         FlowDecoder(mode="regression", window=(-20, 20)).fit(X, Y)
-    with pytest.raises(ValueError, match="Y must be flow fields"):
+    with pytest.raises(ValueError, match="y must be flow fields"):
         FlowDecoder(mode="regression").fit(X, Y[..., 0])
-    with pytest.raises(ValueError, match="Y has 29 rows but X has 30 TRs"):
+    with pytest.raises(ValueError, match="y has 29 rows but X has 30 TRs"):
         FlowDecoder(mode="regression").fit(X, Y[:29])
     bad = Y.copy()
     bad[3, 0, 0, 0, 0] = np.nan
-    with pytest.raises(ValueError, match="Y"):
+    with pytest.raises(ValueError, match="y contains"):
         FlowDecoder(mode="regression").fit(X, bad)
     bad_X = X.copy()
     bad_X[2, 1] = np.inf
@@ -200,7 +200,7 @@ def test_errors_name_the_problem(small):
     with pytest.raises(NotFittedError):
         FlowDecoder().predict(X)
     decoder = FlowDecoder(mode="regression").fit(X, Y)
-    with pytest.raises(ValueError, match="X has 5 voxels but the decoder was fitted on 6"):
+    with pytest.raises(ValueError, match="X has 5 features, but FlowDecoder is expecting 6"):
         decoder.predict(X[:, :5])
 
 
@@ -216,8 +216,29 @@ def test_clone_pipeline_and_cross_validation(small):
     assert scores.shape == (3,) and (scores < 0).all()
 
 
+# One-TR windows, so that a prediction per row of X comes back; the checks'
+# targets are tables, read as fields of one cell (flow_shape=None).
 @parametrize_with_checks(
-    [FlowDecoder(**TINY)], expected_failed_checks=expected_failed_checks
+    [FlowDecoder(window=(0, 0), **TINY)], expected_failed_checks=expected_failed_checks
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def test_flattened_flows_round_trip_through_flow_shape(small):
+    X, Y = small
+    fields = FlowDecoder(mode="regression", window=(-1, 1)).fit(X, Y)
+    flat = FlowDecoder(mode="regression", window=(-1, 1), flow_shape=(2, 3, 3, 2)).fit(
+        X, Y.reshape(len(Y), -1)
+    )
+    assert flat.predict(X).shape == (28, 36)
+    np.testing.assert_array_equal(flat.predict(X).reshape(28, 2, 3, 3, 2), fields.predict(X))
+    assert flat.score(X, Y.reshape(len(Y), -1)) == fields.score(X, Y)
+
+
+def test_vector_fields_of_any_number_of_components(small):
+    X, Y = small
+    speed = np.linalg.norm(Y, axis=-1, keepdims=True)  # one component per cell
+    decoder = FlowDecoder(random_state=0, **TINY).fit(X, speed)
+    assert decoder.codebook_.shape == (4, 1)
+    assert decoder.predict(X).shape == (26, 2, 3, 3, 1)
