@@ -61,12 +61,12 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         Ridge penalties tried (regression mode); None tries
         ``np.logspace(-2, 5, 15)``.
     flow_shape : tuple of int (frames_per_tr, grid_h, grid_w, n_components), default=None
-        How 2-D ``Y`` of shape (n, frames_per_tr * grid_h * grid_w *
+        How 2-D ``y`` of shape (n, frames_per_tr * grid_h * grid_w *
         n_components) unflattens into flow fields (row-major, as
         ``flows.reshape(n, -1)`` gives), so that the decoder works with
         scikit-learn's tables; predictions are then flattened the same way.
-        None reads 2-D ``Y`` as one field of one cell per row, its columns
-        the components. Ignored for 5-D ``Y``.
+        None reads 2-D ``y`` as one field of one cell per row, its columns
+        the components. Ignored for 5-D ``y``.
     cv : int or cross-validation splitter, default=5
         Folds of the ridge's choice of penalties (regression mode). Windows
         that share TRs are not independent: pass a splitter that keeps
@@ -103,13 +103,13 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
     **Inputs.** ``X`` is either fMRI of shape (n_trs, n_voxels) (or a list
     of runs), from which windows are made with ``window`` and ``edges``, or
     windows already made, of shape (n_samples, n_window, n_voxels). The
-    flows ``Y`` have the layout of :class:`neurost.features.OpticalFlow`,
+    flows ``y`` have the layout of :class:`neurost.features.OpticalFlow`,
     (n, frames_per_tr, grid_h, grid_w, 2): for 2-D ``X``, one field per TR
     of ``X`` (the windows' centres select the rows); for windows, one per
     window. Voxels are standardised with the training mean and standard
     deviation before windows are made, so zero padding is the mean.
 
-    **Image features** (optional) are a grid per row of ``Y``, shape
+    **Image features** (optional) are a grid per row of ``y``, shape
     (n, feat_h, feat_w, n_channels) as given by
     :class:`neurost.features.BackboneFeatures` for the clip's first frame;
     they are average-pooled to the flow grid and standardised per channel.
@@ -204,9 +204,9 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
             per window; ``(dx, dy)`` last for optical flow. 2-D ``y`` is
             unflattened with ``flow_shape``.
         image_features : array-like of shape (n, feat_h, feat_w, n_channels), optional
-            Image features aligned with the rows of ``Y``.
+            Image features aligned with the rows of ``y``.
         groups : array-like of shape (n,), default=None
-            Group of each row of ``Y`` (e.g. the run of each TR): the
+            Group of each row of ``y`` (e.g. the run of each TR): the
             validation split (codebook mode) and the ridge's folds
             (regression mode) keep every group on one side. Through
             scikit-learn's cross-validation, with metadata routing
@@ -248,7 +248,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         Returns
         -------
         numpy.ndarray of shape (n_samples, frames_per_tr, grid_h, grid_w, n_components)
-            Flattened to (n_samples, n_columns) when ``fit`` got 2-D ``Y``.
+            Flattened to (n_samples, n_columns) when ``fit`` got 2-D ``y``.
         """
         flows = self._decode(X, image_features)
         return flows.reshape(len(flows), -1) if self._flat_flows else flows
