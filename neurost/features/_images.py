@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils.validation import check_path, describe
+from .._utils.validation import check_int_pair, check_path, describe
 from ..io._reading import read_picture
 
 _EXPECTED = (
@@ -102,20 +102,9 @@ def check_image_size(image_size):
     """
     if image_size is None:
         return None
-    values = (image_size, image_size) if isinstance(image_size, numbers.Integral) else image_size
-    try:
-        values = tuple(values)
-    except TypeError:
-        values = ()
-    if len(values) != 2 or not all(
-        isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
-        for v in values
-    ):
-        raise ValueError(
-            "image_size must be None, a positive int or a pair (height, width) "
-            f"of positive ints, in pixels; got {describe(image_size)}."
-        )
-    return int(values[0]), int(values[1])
+    if isinstance(image_size, numbers.Integral):
+        image_size = (image_size, image_size)
+    return check_int_pair(image_size, "image_size", "height, width, in pixels")
 
 
 def check_same_size(source, image_size):

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils.validation import check_finite, check_t_r, describe
+from .._utils.validation import (
+    check_finite,
+    check_int_pair,
+    check_positive_int,
+    check_t_r,
+    describe,
+)
 from ._reading import read_picture
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
@@ -212,7 +218,7 @@ def resample_video(video, size=None, frame_rate=None):
         raise TypeError(f"video must be a Video (see load_video); got {describe(video)}.")
     frames = video.frames
     if size is not None:
-        height, width = _check_size(size, frames.shape[1:3])
+        height, width = check_int_pair(size, "size")
         shrinking = height <= frames.shape[1] and width <= frames.shape[2]
         interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
         work = frames if frames.dtype == np.uint8 else frames.astype(np.float32)
@@ -275,8 +281,7 @@ def frames_per_tr(n_frames, frame_rate, t_r, onset=0.0, n_trs=None):
         If ``t_r`` is shorter than the interval between frames (some TRs
         would hold no frame).
     """
-    if isinstance(n_frames, bool) or not isinstance(n_frames, numbers.Integral) or n_frames < 1:
-        raise ValueError(f"n_frames must be a positive integer; got {describe(n_frames)}.")
+    n_frames = check_positive_int(n_frames, "n_frames", "frames of the video")
     frame_rate = _check_rate(frame_rate, "frame_rate")
     t_r = check_t_r(t_r)
     if t_r is None:
@@ -313,22 +318,6 @@ def _check_rate(value, name):
             f"{describe(value)}."
         )
     return float(value)
-
-
-def _check_size(size, current):
-    try:
-        height, width = size
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"size must be a pair (height, width) of positive integers; got {describe(size)}."
-        ) from None
-    for value in (height, width):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(
-                "size must be a pair (height, width) of positive integers; got "
-                f"{describe(size)}."
-            )
-    return int(height), int(width)
 
 
 def _check_frames(frames, name, min_frames=2):
