@@ -189,6 +189,8 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
+        alphas = DEFAULT_ALPHAS if self.alphas is None else self.alphas
+        alphas = _positive_vector(alphas, "alphas").astype(np.float64)
         design = self._design(X, reset=True)
         if y is None:
             raise ValueError(
@@ -203,8 +205,6 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.solver_ = self.solver
         if self.solver == "auto":  # himalaya's advice
             self.solver_ = "kernel" if n_samples < n_columns else "primal"
-        alphas = DEFAULT_ALPHAS if self.alphas is None else self.alphas
-        alphas = _positive_vector(alphas, "alphas").astype(np.float64)
         with himalaya_backend(self.backend) as backend:
             model = self._himalaya_model(alphas, splits)
             if self.solver_ == "kernel" and len(self._spaces) > 1:
@@ -303,6 +303,7 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     @property
     def coef_(self):
+        """ndarray of shape (n_columns, n_targets): weights of the design's columns."""
         check_is_fitted(self)
         if self.solver_ == "primal":
             return self._primal_coef
