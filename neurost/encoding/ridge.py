@@ -278,7 +278,9 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         try:
             return list(splitter.split(design, groups=groups))
         except ValueError as error:
-            raise ValueError(f"cv={self.cv!r} cannot split the {n_samples} samples: {error}") from error
+            raise ValueError(
+                f"cv={self.cv!r} cannot split the {n_samples} samples: {error}"
+            ) from error
 
     def _space_slices(self, n_columns):
         if self.feature_spaces is None:

@@ -121,8 +121,12 @@ CASES = [
     pytest.param(lambda: fit(y=None), ValueError, "requires y", id="y-none"),
     pytest.param(lambda: fit(y=Y[:10]), ValueError, "X and Y", id="y-length-mismatch"),
     pytest.param(lambda: fit(y=Y[:, :, None]), ValueError, "Y must be", id="y-3d"),
-    pytest.param(lambda: fit(y=with_value(Y, (4, 1), np.nan)), ValueError, "Y contains", id="y-nan"),
-    pytest.param(lambda: fit(y=with_value(Y, (4, 1), np.inf)), ValueError, "Y contains", id="y-inf"),
+    pytest.param(
+        lambda: fit(y=with_value(Y, (4, 1), np.nan)), ValueError, "Y contains", id="y-nan"
+    ),
+    pytest.param(
+        lambda: fit(y=with_value(Y, (4, 1), np.inf)), ValueError, "Y contains", id="y-inf"
+    ),
     pytest.param(
         lambda: fit(y=np.ones((20, 2))), UserWarning, "zero variance", id="y-constant-warns"
     ),
@@ -139,14 +143,20 @@ CASES = [
     pytest.param(lambda: fit(groups=GROUPS[:, None]), ValueError, "groups", id="groups-2d"),
     pytest.param(lambda: fit(groups="abc"), ValueError, "groups", id="groups-string"),
     # predict, score and coef_
-    pytest.param(lambda: RidgeEncoder().predict(X), ValueError, "not fitted", id="predict-unfitted"),
-    pytest.param(lambda: RidgeEncoder().coef_, ValueError, "not fitted", id="coef-unfitted"),
-    pytest.param(lambda: fitted().predict(X[:, :5]), ValueError, "X has 5 features", id="predict-n-features"),
     pytest.param(
-        lambda: fitted().predict(with_value(X, (0, 0), np.nan)), ValueError, "Input X", id="predict-nan"
+        lambda: RidgeEncoder().predict(X), ValueError, "not fitted", id="predict-unfitted"
+    ),
+    pytest.param(lambda: RidgeEncoder().coef_, ValueError, "not fitted", id="coef-unfitted"),
+    pytest.param(
+        lambda: fitted().predict(X[:, :5]), ValueError, "X has 5 features", id="predict-n-features"
     ),
     pytest.param(
-        lambda: fitted(X=GRID).predict(GRID.reshape(20, 1, 4, 2)), ValueError, "grid", id="predict-grid-shape"
+        lambda: fitted().predict(with_value(X, (0, 0), np.nan)),
+        ValueError, "Input X", id="predict-nan",
+    ),
+    pytest.param(
+        lambda: fitted(X=GRID).predict(GRID.reshape(20, 1, 4, 2)),
+        ValueError, "grid", id="predict-grid-shape",
     ),
     pytest.param(lambda: fitted().score(X, Y[:5]), ValueError, "y_true", id="score-y-length"),
     pytest.param(lambda: fitted().score(X, None), TypeError, "y_true", id="score-y-none"),

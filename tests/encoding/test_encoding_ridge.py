@@ -187,7 +187,9 @@ def test_kernel_route_equals_himalaya_kernel_ridge(wide_data):
     reference.fit(X[:40].astype(np.float32), Y[:40].astype(np.float32))
     assert encoder.solver_ == "kernel"
     np.testing.assert_array_equal(encoder.best_alphas_, reference.best_alphas_)
-    np.testing.assert_allclose(encoder.predict(X[40:]), reference.predict(X[40:]), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        encoder.predict(X[40:]), reference.predict(X[40:]), rtol=1e-4, atol=1e-4
+    )
     np.testing.assert_allclose(encoder.coef_, reference.get_primal_coef(), rtol=1e-4, atol=1e-5)
 
 
