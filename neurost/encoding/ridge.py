@@ -95,8 +95,8 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         float32; on the kernel route the relative error grows as ``1e-7 *
         (largest kernel eigenvalue) / alpha``, so that penalties far below
         the kernel's scale (``alpha = 0.01`` on 20,000 unit-variance
-        columns: errors of about 1e-2 of the response's scale) are
-        resolved less exactly than on the primal route.
+        columns: errors up to a tenth of the responses' standard
+        deviation) are resolved less exactly than on the primal route.
 
     Attributes
     ----------
