@@ -47,9 +47,9 @@ import pandas as pd  # noqa: E402
 from himalaya.backend import set_backend  # noqa: E402
 from himalaya.kernel_ridge import KernelRidgeCV  # noqa: E402
 
-from neurost._utils.files import atomic_write  # noqa: E402
 from neurost.encoding import RidgeEncoder  # noqa: E402
 from neurost.encoding.ridge import DEFAULT_ALPHAS  # noqa: E402
+from neurost.io import atomic_write  # noqa: E402
 
 N_SAMPLES, N_FEATURES, N_TARGETS = 300, 20_000, 2_000
 CV = 5
