@@ -55,7 +55,7 @@ from sklearn.model_selection import KFold  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 
 from neurost.datasets import load_nitime_event_related  # noqa: E402
-from neurost.datasets.motion import convolve_hrf  # noqa: E402
+from neurost.datasets import convolve_hrf  # noqa: E402
 from neurost.encoding import RidgeEncoder  # noqa: E402
 from neurost.features import Delayer  # noqa: E402
 from neurost.io import atomic_write  # noqa: E402

@@ -59,8 +59,8 @@ print(tokenizer.n_tokens_, "tokens of", tokenizer.token_dim_, "dimensions per fr
 
 # %% [markdown]
 # Tokenizing is the slow step, so tokens are computed once and cached in a
-# `TokenStore` (one HDF5 file; an interrupted tokenization resumes where it
-# stopped). The estimators accept token arrays, 4D images (tokenized on
+# `TokenStore` (an index file and one HDF5 file per run; an interrupted
+# tokenization resumes where it stopped). The estimators accept token arrays, 4D images (tokenized on
 # the fly) or `(store, key)` pairs read lazily.
 
 # %%

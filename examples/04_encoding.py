@@ -15,8 +15,7 @@ from sklearn.pipeline import make_pipeline
 from threadpoolctl import threadpool_limits
 
 from neurost.atlases import load_atlas
-from neurost.datasets import MMP_AREAS, make_routing_dataset
-from neurost.datasets.motion import convolve_hrf
+from neurost.datasets import MMP_AREAS, convolve_hrf, make_routing_dataset
 from neurost.encoding import RidgeEncoder, RoutingEncoder
 from neurost.features import BackboneFeatures, Delayer
 from neurost.metrics import correlation_score, explained_variance_ratio, ncsnr, noise_ceiling

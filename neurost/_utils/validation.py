@@ -166,6 +166,33 @@ def check_finite(array, name):
     return array
 
 
+def check_real_array(values, name):
+    """Return ``values`` as a NumPy array of real numbers.
+
+    Object arrays of numbers are converted to float64; booleans and every
+    real dtype pass as they are.
+
+    Raises
+    ------
+    ValueError
+        For complex values ("Complex data not supported", scikit-learn's
+        wording).
+    TypeError
+        For values that are not numbers (strings, dicts, ...).
+    """
+    array = np.asarray(values)
+    if np.iscomplexobj(array):
+        raise ValueError(f"{name} must hold real numbers: Complex data not supported.")
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"{name} must hold real numbers ({error}); got {describe(values)}."
+            ) from None
+    return array
+
+
 def check_index(index, name, size, axis_name):
     """Validate an integer index array (or slice) against an axis length.
 

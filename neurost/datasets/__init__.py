@@ -14,7 +14,7 @@ version, files, original source and citation)::
 from ..io.meshes import MESH_KINDS, N_VERTICES, load_surface_mesh
 from .cohort import LABEL_NETWORKS, NETWORKS, TRAIT_NETWORK, make_cohort
 from .images import NATURAL_IMAGES, load_natural_images
-from .motion import MOTIONS, make_motion_dataset
+from .motion import MOTIONS, convolve_hrf, make_motion_dataset
 from .nitime_runs import (
     load_nitime_event_related,
     load_nitime_resting_state,
@@ -36,6 +36,7 @@ __all__ = [
     "N_VERTICES",
     "OBJECT_CROPS",
     "TRAIT_NETWORK",
+    "convolve_hrf",
     "load_fsaverage5",
     "load_fslr32k",
     "load_mni152",

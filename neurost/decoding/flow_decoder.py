@@ -14,7 +14,12 @@ from sklearn.utils.validation import check_is_fitted
 from .._utils.docs import fill_doc
 from .._utils.torch_estimator import TorchEstimator, check_groups
 from .._utils.training import seeded
-from .._utils.validation import check_finite, check_positive_int, describe
+from .._utils.validation import (
+    check_finite,
+    check_positive_int,
+    check_real_array,
+    describe,
+)
 from ..encoding import RidgeEncoder
 from ..metrics.flow import endpoint_error
 from ..models.flow_decoder import FlowCodebookNet
@@ -299,7 +304,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
             )
         is_runs = isinstance(X, (list, tuple)) and not _is_table(X)
         if not is_runs:
-            X = _real_array(X, "X")
+            X = check_real_array(X, "X")
             if X.ndim not in (2, 3):
                 raise ValueError(
                     "X must be fMRI of shape (n_trs, n_voxels) or windows of shape "
@@ -490,7 +495,7 @@ def _check_flows(Y, name, flow_shape=None):
             f"FlowDecoder requires y to be passed, but the target y is None; expected "
             f"{name} of shape {FLOW_LAYOUT}."
         )
-    Y = _real_array(Y, name)
+    Y = check_real_array(Y, name)
     if Y.ndim == 2:
         Y = Y.reshape(len(Y), *_flow_layout(flow_shape, Y.shape[1], name))
     if Y.ndim != 5 or not Y.shape[-1]:
@@ -500,21 +505,6 @@ def _check_flows(Y, name, flow_shape=None):
             f"n_columns) with flow_shape; got {describe(Y)}."
         )
     return check_finite(Y, name).astype(np.float32)
-
-
-def _real_array(values, name):
-    """``values`` as a NumPy array of real numbers (object arrays of numbers converted)."""
-    array = np.asarray(values)
-    if np.iscomplexobj(array):
-        raise ValueError(f"{name} must hold real numbers: Complex data not supported.")
-    if array.dtype == object:
-        try:
-            array = array.astype(np.float64)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"{name} must hold real numbers ({error}).") from None
-    if not np.issubdtype(array.dtype, np.number):
-        raise TypeError(f"{name} must hold real numbers; got {describe(values)}.")
-    return array
 
 
 def _is_table(X):

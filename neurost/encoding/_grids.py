@@ -6,7 +6,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import validate_data
 
-from .._utils.validation import describe
+from .._utils.validation import check_real_array, describe
 
 
 def check_grid(estimator, X, *, reset, grid_shape=None):
@@ -23,10 +23,16 @@ def check_grid(estimator, X, *, reset, grid_shape=None):
     reset : bool
         True in ``fit``; False checks ``X`` against the fitted shape.
     """
-    if sparse.issparse(X) or np.ndim(np.asarray(X)) < 2:
-        # scikit-learn's own message: sparse input unsupported, or reshape.
+    if sparse.issparse(X):
+        # scikit-learn's own message: sparse input is not supported.
         validate_data(estimator, X, reset=reset)
-    array = np.asarray(X)
+    array = check_real_array(X, "X")
+    if array.ndim < 2:
+        raise ValueError(
+            f"X must be (n_samples, n_features) or a (n_samples, h, w, c) grid; got a "
+            f"{array.ndim}-D array. Reshape your data with X.reshape(-1, 1) for one "
+            "feature or X.reshape(1, -1) for one sample."
+        )
     ndim = array.ndim
     if ndim not in (2, 4):
         raise ValueError(
@@ -56,18 +62,25 @@ def check_grid(estimator, X, *, reset, grid_shape=None):
     return flat.reshape(len(flat), h, w, c)
 
 
-def check_responses(Y, n_samples):
+def check_responses(Y, n_samples, stacklevel=3):
     """Validate responses; return them 2-D, with the mask of varying targets.
 
     Targets with zero variance cannot be predicted or scored: they get a
     warning here and NaN scores later.
+
+    Parameters
+    ----------
+    Y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    n_samples : int
+    stacklevel : int, default=3
+        Of the zero-variance warning, so that it points at the user's call.
 
     Returns
     -------
     Y : ndarray of shape (n_samples, n_targets), float32
     varying : ndarray of bool, shape (n_targets,)
     """
-    Y = np.asarray(Y, dtype=np.float32)
+    Y = check_real_array(Y, "Y").astype(np.float32)
     if Y.ndim not in (1, 2):
         raise ValueError(
             f"Y must be (n_samples,) or (n_samples, n_targets); got {describe(Y)}."
@@ -87,6 +100,7 @@ def check_responses(Y, n_samples):
             f"(first: column {int(np.flatnonzero(~varying)[0])}); they are "
             "predicted as their constant value and scored as NaN.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     return Y, varying
+

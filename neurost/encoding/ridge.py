@@ -204,7 +204,7 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         splits = self._splits(design, groups)
         y = np.asarray(y)
         self._y_was_1d = y.ndim == 1
-        Y, varying = check_responses(y, len(design))
+        Y, varying = check_responses(y, len(design), stacklevel=4)
         self._spaces = self._space_slices(design.shape[1])
         n_samples, n_columns = design.shape
         self.solver_ = self.solver

@@ -243,7 +243,7 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, TorchEstimator):
             )
         y = np.asarray(y)
         self._y_was_1d = y.ndim == 1
-        Y, self.varying_targets_ = check_responses(y, n_samples)
+        Y, self.varying_targets_ = check_responses(y, n_samples, stacklevel=4)
         if n_samples < 2:
             raise ValueError(f"X must hold at least 2 samples; got n_samples={n_samples}.")
         groups = check_groups(groups, n_samples)

@@ -1,17 +1,19 @@
 """Voxelwise encoding of videos: feature spaces, delays and banded ridge."""
 
 import math
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from .._utils.validation import check_choice, check_t_r, describe
+from .._utils.validation import check_choice, describe
 from ..features import BackboneFeatures, Delayer, MotionEnergy, OpticalFlow
 from ..io.video import frames_per_tr, load_video, to_luminance
 from ._grids import check_responses
-from ._himalaya import himalaya_backend
+from ._himalaya import BACKENDS, himalaya_backend
 from .ridge import RidgeEncoder
 
 #: Feature spaces computed from videos.
@@ -183,6 +185,19 @@ default=("motion_energy", "optical_flow")
         self.backend = backend
         self.random_state = random_state
 
+    _parameter_constraints = {
+        "features": [list, tuple],
+        "t_r": [Interval(Real, 0, np.inf, closed="neither")],
+        "delays": ["array-like", Interval(Integral, 0, None, closed="left")],
+        "frame_rate": [Interval(Real, 0, np.inf, closed="neither"), None],
+        "feature_params": [dict, None],
+        "alphas": ["array-like", None],
+        "cv": ["cv_object"],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "backend": [StrOptions(set(BACKENDS))],
+        "random_state": ["random_state"],
+    }
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
@@ -190,6 +205,7 @@ default=("motion_energy", "optical_flow")
 
     # ------------------------------------------------------------------ fit
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Compute the features of every run and fit the banded ridge model.
 
@@ -231,16 +247,10 @@ default=("motion_energy", "optical_flow")
         return self
 
     def _check_params(self):
-        self._t_r = check_t_r(self.t_r)
-        if self._t_r is None:
-            raise ValueError("t_r must be a positive number of seconds; got None.")
+        """What the constraints cannot check: names of spaces, the delays."""
+        self._t_r = float(self.t_r)
         self.delays_ = Delayer(self.delays).fit(np.zeros((1, 1))).delays_
         params = {} if self.feature_params is None else self.feature_params
-        if not isinstance(params, dict):
-            raise TypeError(
-                "feature_params must be a dict mapping feature space names to dicts "
-                f"of keyword arguments; got {describe(params)}."
-            )
         for name, value in params.items():
             check_choice(name, "feature_params key", FEATURES)
             if not isinstance(value, dict):
@@ -248,11 +258,6 @@ default=("motion_energy", "optical_flow")
                     f"feature_params[{name!r}] must be a dict of keyword arguments; "
                     f"got {describe(value)}."
                 )
-        if isinstance(self.features, str):
-            raise TypeError(
-                "features must be a sequence of feature space names; got the string "
-                f"{self.features!r} (write ({self.features!r},))."
-            )
         names = list(self.features)
         if not names:
             raise ValueError(f"features must name at least one space of {FEATURES}; got [].")

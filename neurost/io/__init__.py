@@ -12,6 +12,8 @@
 - :func:`load_video` reads a video (array, images, GIF or video file) with
   its frame rate; :func:`to_luminance`, :func:`resample_video` and
   :func:`frames_per_tr` prepare it for motion features.
+- :func:`atomic_write` writes any file under a temporary name and moves it
+  into place, so that a killed write never leaves a partial file.
 
 Each name is imported from its module on first use, so that
 ``from neurost.io import load_responses`` does not import nilearn.
@@ -42,6 +44,7 @@ __all__ = [
     "SurfaceData",
     "SurfaceRun",
     "Video",
+    "atomic_write",
     "frames_per_tr",
     "get_t_r",
     "iter_frames",

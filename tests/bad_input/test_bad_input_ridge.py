@@ -109,14 +109,7 @@ CASES = [
     pytest.param(lambda: fit(X=sparse.csr_matrix(X)), TypeError, "for X", id="X-sparse"),
     pytest.param(lambda: fit(X=X[:0], y=Y[:0]), ValueError, "0 sample", id="X-no-sample"),
     pytest.param(lambda: fit(X=X[:1], y=Y[:1]), ValueError, "n_samples=1", id="X-one-sample"),
-    pytest.param(
-        lambda: fit(X=X[:, 0]), ValueError, "X must be", id="X-1d",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="scikit-learn's 'Expected 2D array' message does not name X "
-            "(check_grid in neurost/encoding/_grids.py)",
-        ),
-    ),
+    pytest.param(lambda: fit(X=X[:, 0]), ValueError, "X must be", id="X-1d"),
     # responses y
     pytest.param(lambda: fit(y=None), ValueError, "requires y", id="y-none"),
     pytest.param(lambda: fit(y=Y[:10]), ValueError, "X and Y", id="y-length-mismatch"),
@@ -130,14 +123,7 @@ CASES = [
     pytest.param(
         lambda: fit(y=np.ones((20, 2))), UserWarning, "zero variance", id="y-constant-warns"
     ),
-    pytest.param(
-        lambda: fit(y=np.full((20, 2), "a")), ValueError, "Y", id="y-strings",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="numpy's 'could not convert string to float' does not name Y "
-            "(check_responses in neurost/encoding/_grids.py)",
-        ),
-    ),
+    pytest.param(lambda: fit(y=np.full((20, 2), "a")), TypeError, "Y", id="y-strings"),
     # groups
     pytest.param(lambda: fit(groups=GROUPS[:5]), ValueError, "groups", id="groups-too-short"),
     pytest.param(lambda: fit(groups=GROUPS[:, None]), ValueError, "groups", id="groups-2d"),

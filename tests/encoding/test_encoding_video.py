@@ -165,7 +165,7 @@ def test_errors(sample_video):
         _encoder().fit({"a": X["a"], "b": X["b"][:50]}, Y)
     with pytest.raises(ValueError, match="features"):
         VideoEncoder(features=("motion",)).fit(sample_video, np.zeros((1, 1)))
-    with pytest.raises(TypeError, match="features must be a sequence"):
+    with pytest.raises(TypeError, match="'features' parameter"):
         VideoEncoder(features="optical_flow").fit(sample_video, np.zeros((1, 1)))
     with pytest.raises(ValueError, match="delays"):
         _encoder(delays=()).fit(X, Y)
