@@ -54,7 +54,7 @@ from neurost.io import atomic_write  # noqa: E402
 N_SAMPLES, N_FEATURES, N_TARGETS = 300, 20_000, 2_000
 CV = 5
 SEED = 0
-REPEATS = {"himalaya_kernel": 5, "neurost_auto": 5, "neurost_primal": 2}
+REPEATS = {"himalaya_kernel": 15, "neurost_auto": 15, "neurost_primal": 2}
 RESULTS = Path(__file__).resolve().parent / "results" / "ridge_kernel_route.tsv"
 
 METHODS = {

@@ -344,11 +344,12 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if self.solver_ == "primal":
             prediction = design @ self._primal_coef + self.intercept_
         else:
-            from himalaya.kernel_ridge import linear_kernel, predict_weighted_kernel_ridge
+            from himalaya.kernel_ridge import predict_weighted_kernel_ridge
 
             X_fit = self.X_fit_.astype(np.float64)
+            # The linear kernel of each space, design already validated.
+            kernels = np.stack([design[:, s] @ X_fit[:, s].T for s in self._spaces])
             with himalaya_backend("numpy"):
-                kernels = np.stack([linear_kernel(design[:, s], X_fit[:, s]) for s in self._spaces])
                 prediction = predict_weighted_kernel_ridge(
                     kernels, self.dual_coef_, self._log_scalings(), intercept=self.intercept_
                 )
