@@ -12,8 +12,9 @@
   frames, pooled per TR onto a grid.
 """
 
-import importlib
+from .._utils.lazy import lazy_attributes
 
+# Imported on first use, so that the optical flow does not load torch.
 _MODULES = {
     "BackboneFeatures": "backbone",
     "Delayer": "delays",
@@ -25,15 +26,4 @@ _MODULES = {
 
 __all__ = sorted(_MODULES)
 
-
-def __getattr__(name):
-    # Imported on first use, so that the optical flow does not load torch.
-    if name in _MODULES:
-        value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_attributes(__name__, _MODULES)

@@ -19,9 +19,8 @@ Each name is imported from its module on first use, so that
 ``from neurost.io import load_responses`` does not import nilearn.
 """
 
-import importlib
-
 from .._utils.files import atomic_write as atomic_write
+from .._utils.lazy import lazy_attributes
 
 _MODULES = {
     "SurfaceData": "surface",
@@ -58,14 +57,4 @@ __all__ = [
     "to_luminance",
 ]
 
-
-def __getattr__(name):
-    if name in _MODULES:
-        value = getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_attributes(__name__, _MODULES)
