@@ -18,8 +18,8 @@ class TrainingCheckpoint(Callback):
     The file holds the module's weights, the optimizer's state (the
     learning-rate schedule resumes from the history's length), the
     early-stopping counters and best weights, the history and the state of
-    torch's random generator, so that a fit resumed from it ends as the
-    uninterrupted fit would have. It is written atomically (a killed write
+    torch's random generators (CPU and CUDA), so that a fit resumed from it
+    ends as the uninterrupted fit would have. It is written atomically (a killed write
     leaves the previous epoch's checkpoint) and read with
     ``torch.load(weights_only=True)``: loading it runs no code.
 
@@ -27,10 +27,14 @@ class TrainingCheckpoint(Callback):
     ----------
     path : str or path-like
         The checkpoint file.
+    fingerprint : str
+        Identifies the training (parameters, seed, data): a checkpoint is
+        resumed only by the training it was saved by.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, fingerprint):
         self.path = path
+        self.fingerprint = fingerprint
 
     def load(self):
         """Return the saved state, or None when there is no checkpoint yet.
@@ -38,7 +42,8 @@ class TrainingCheckpoint(Callback):
         Raises
         ------
         ValueError
-            If the file is damaged or of another checkpoint format.
+            If the file is damaged, of another checkpoint format, or saved by
+            another training (other parameters, seed or data).
         """
         try:
             state = torch.load(self.path, map_location="cpu", weights_only=True)
@@ -53,6 +58,13 @@ class TrainingCheckpoint(Callback):
             raise ValueError(
                 f"checkpoint_dir: '{self.path}' is not a neurost checkpoint of format "
                 f"{CHECKPOINT_FORMAT}. Delete it to train afresh."
+            )
+        if state.get("fingerprint") != self.fingerprint:
+            raise ValueError(
+                f"checkpoint_dir: '{self.path}' was saved by another training (other "
+                "parameters, random_state or data, as in another fold of a "
+                "cross-validation), so it is not resumed. Give each fit its own "
+                "checkpoint_dir, and an int random_state to resume one."
             )
         return state
 
@@ -77,6 +89,8 @@ class TrainingCheckpoint(Callback):
         if state is None:
             return
         torch.set_rng_state(state["rng"])
+        if state["cuda_rng"] and len(state["cuda_rng"]) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
         stopper = _early_stopping(net)
         if stopper is not None and state["early_stopping"] is not None:
             saved = state["early_stopping"]
@@ -104,6 +118,7 @@ class TrainingCheckpoint(Callback):
             best = stopper.best_model_weights_ or {}
         state = {
             "format": CHECKPOINT_FORMAT,
+            "fingerprint": self.fingerprint,
             "finished": finished,
             "module": net.module_.state_dict(),
             "optimizer": net.optimizer_.state_dict(),
@@ -111,6 +126,7 @@ class TrainingCheckpoint(Callback):
             "early_stopping": early,
             "best_module": best,
             "rng": torch.get_rng_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         }
         with atomic_write(self.path, overwrite=True) as temporary:
             torch.save(state, temporary)

@@ -40,9 +40,9 @@ validation_split : {{"random", "stratified", "last"}}, default={default}
     contiguous block
     (time series, whose neighbouring samples are not independent). With
     ``groups``, whole groups are held out: drawn at random, drawn so that
-    the classes stay balanced (the first fold of scikit-learn's
-    ``StratifiedGroupKFold`` with ``round(1 / validation_fraction)``
-    folds), or the groups seen last.""",
+    the classes stay balanced (the fold of scikit-learn's
+    ``StratifiedGroupKFold`` whose number of groups is closest to the one
+    asked for), or the groups seen last.""",
     "patience": """\
 patience : int or None, default={default}
     Epochs without improvement of the validation score before training
@@ -54,15 +54,20 @@ grad_clip : float or None, default={default}
     "checkpoint_dir": """\
 checkpoint_dir : str, path-like or None, default={default}
     Folder where the state of training (weights, optimizer, history and
-    random generators) is saved after every epoch, written atomically.
-    With ``warm_start=True`` a fit resumes from the checkpoint found there
-    and ends as the uninterrupted fit would have; with ``warm_start=False``
-    a folder that already holds a checkpoint is refused, so that no
-    earlier training is overwritten.""",
+    random generators) is saved after every epoch, written atomically,
+    with a fingerprint of the parameters, ``random_state`` and data. With
+    ``warm_start=True`` a fit resumes from the checkpoint found there and
+    ends as the uninterrupted fit would have; with ``warm_start=False`` a
+    folder that already holds a checkpoint is refused, so that no earlier
+    training is overwritten. Give each fit its own folder (each fold of a
+    cross-validation, each point of a grid search).""",
     "warm_start": """\
 warm_start : bool, default={default}
-    Resume training from the checkpoint in ``checkpoint_dir`` (ignored
-    without one).""",
+    Resume an interrupted fit from its checkpoint in ``checkpoint_dir``
+    (ignored without one). Unlike scikit-learn's ``warm_start``, it never
+    continues from another fit: a checkpoint saved by other parameters,
+    another ``random_state`` (an int is needed to resume) or other data is
+    refused, and a fit that had finished is returned as it ended.""",
     "device": """\
 device : str or torch.device, default={default}
     ``"auto"`` picks CUDA when present (training then autocasts to

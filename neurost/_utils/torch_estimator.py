@@ -1,5 +1,6 @@
 """The shell every torch estimator of neurost shares: :class:`TorchEstimator`."""
 
+import hashlib
 import math
 import os
 from numbers import Integral, Real
@@ -163,16 +164,6 @@ class TorchEstimator(BaseEstimator):
                 "whole groups out for validation (or set validation_fraction=None)."
             )
         everything = np.arange(len(groups))
-        if self.validation_split == "stratified":
-            n_splits = min(max(2, round(1 / fraction)), len(unique))
-            splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
-            try:
-                return next(splitter.split(everything, y, groups))
-            except ValueError as error:
-                raise ValueError(
-                    f"validation_split='stratified' with groups: {error} Use "
-                    "validation_split='random', or more groups."
-                ) from None
         n_valid = math.ceil(fraction * len(unique))
         if n_valid >= len(unique):
             raise ValueError(
@@ -180,6 +171,19 @@ class TorchEstimator(BaseEstimator):
                 f"{n_valid}, leaving none to train on; give more groups or a smaller "
                 "validation_fraction."
             )
+        if self.validation_split == "stratified":
+            # The fold of StratifiedGroupKFold that holds out the number of
+            # groups closest to the one asked for.
+            n_splits = min(max(2, math.ceil(len(unique) / n_valid)), len(unique))
+            splitter = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
+            try:
+                folds = list(splitter.split(everything, y, groups))
+            except ValueError as error:
+                raise ValueError(
+                    f"validation_split='stratified' with groups: {error} Use "
+                    "validation_split='random', or more groups."
+                ) from None
+            return min(folds, key=lambda fold: abs(len(np.unique(groups[fold[1]])) - n_valid))
         if self.validation_split == "last":
             held_out = unique[np.argsort(first)][-n_valid:]
             valid = np.isin(groups, held_out)
@@ -203,7 +207,7 @@ class TorchEstimator(BaseEstimator):
         return StandardScaler().fit(np.asarray(values, dtype=np.float64))
 
     def _train(self, module, train_data, *, loss, valid_data=None, score=None, seed,
-               name="model"):
+               data=tuple, name="model"):
         """Train ``module`` with the estimator's training parameters.
 
         Parameters
@@ -217,6 +221,13 @@ class TorchEstimator(BaseEstimator):
             Validation score, higher is better (else the validation loss).
         seed : int
             Seeds the batch order and dropout.
+        data : callable, default=tuple
+            Returns the arrays that identify the training data (the
+            training and validation indices, the targets, a sample of the
+            inputs); called only with ``checkpoint_dir``. With the
+            parameters and ``seed`` they make the checkpoint's fingerprint,
+            so that a checkpoint is resumed only by the training that saved
+            it.
         name : str, default="model"
             The checkpoint's file name in ``checkpoint_dir`` (one per
             member of an ensemble).
@@ -226,19 +237,35 @@ class TorchEstimator(BaseEstimator):
         list of dict
             The per-epoch history.
         """
-        checkpoint = None
+        checkpoint = fingerprint = None
         if self.checkpoint_dir is not None:
             checkpoint = Path(self.checkpoint_dir).expanduser() / f"{name}.pt"
+            fingerprint = self._fingerprint(seed, name, data())
         try:
             return fit_module(
                 module, train_data, loss=loss, valid_data=valid_data, score=score,
                 max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
                 weight_decay=self.weight_decay, patience=self.patience,
                 grad_clip=self.grad_clip, device=self.device, verbose=self.verbose,
-                seed=seed, checkpoint=checkpoint, resume=bool(self.warm_start),
+                seed=seed, checkpoint=checkpoint, fingerprint=fingerprint,
+                resume=bool(self.warm_start),
             )
         finally:
             module.cpu().eval()
+
+    def _fingerprint(self, seed, name, data):
+        """SHA-256 of the parameters that shape training, the seed and the data."""
+        ignored = {"checkpoint_dir", "warm_start", "verbose", "device"}
+        params = sorted(
+            (key, repr(value)) for key, value in self.get_params(deep=False).items()
+            if key not in ignored
+        )
+        digest = hashlib.sha256(repr((type(self).__name__, params, seed, name)).encode())
+        for array in data:
+            array = np.ascontiguousarray(array)
+            digest.update(repr((array.shape, array.dtype.str)).encode())
+            digest.update(array.tobytes())
+        return digest.hexdigest()
 
     def _predict(self, module, data):
         """Outputs of ``module`` over ``data`` as a float64 NumPy array."""

@@ -58,8 +58,7 @@ def seeded(seed):
 class _ValidationScore(Callback):
     """Record ``score(predictions, targets)`` on the validation set each epoch.
 
-    Also records ``valid_score_best`` (the best epoch so far), which
-    ``Checkpoint`` reads.
+    Also records ``valid_score_best``: whether the epoch is the best so far.
     """
 
     def __init__(self, score, valid_data):
@@ -113,6 +112,7 @@ def fit_module(
     verbose=0,
     seed=0,
     checkpoint=None,
+    fingerprint="",
     resume=False,
 ):
     """Train ``module`` in place and return its per-epoch history.
@@ -149,6 +149,9 @@ def fit_module(
     checkpoint : str or path-like, optional
         File where the state of training is saved after every epoch
         (atomically; see :class:`~neurost._utils.checkpoints.TrainingCheckpoint`).
+    fingerprint : str, default=""
+        Identifies this training in the checkpoint; a checkpoint saved with
+        another fingerprint is not resumed.
     resume : bool, default=False
         Continue from ``checkpoint`` when it exists: the weights, optimizer,
         schedule, early-stopping counters, history and random generators
@@ -166,7 +169,7 @@ def fit_module(
     ValueError
         If the training loss becomes NaN or infinite (the message gives the
         epoch and the hyper-parameters), or if ``checkpoint`` holds the
-        state of another model.
+        state of another training.
     """
     device = resolve_device(device)
     settings = dict(lr=lr, weight_decay=weight_decay, grad_clip=grad_clip, batch_size=batch_size)
@@ -193,7 +196,7 @@ def fit_module(
         )
     saved = None
     if checkpoint is not None:
-        saver = TrainingCheckpoint(checkpoint)
+        saver = TrainingCheckpoint(checkpoint, fingerprint)
         saved = saver.load() if resume else None
         callbacks.append(("checkpoint", saver))
     if verbose:

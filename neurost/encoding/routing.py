@@ -474,7 +474,7 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, TorchEstimator):
         history = self._train(
             model, _Grids(grid[train], Y[train]), loss=torch.nn.MSELoss(),
             valid_data=valid_data, score=_mean_r if len(valid) else None, seed=seed,
-            name=name,
+            data=lambda: (train, valid, Y, grid[:: max(1, len(grid) // 64)]), name=name,
         )
         if valid_data is None:
             scores = np.full(Y.shape[1], np.nan)

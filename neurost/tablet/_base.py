@@ -178,8 +178,15 @@ class TabletEstimator(TorchEstimator):
             valid_data = CropDataset(
                 [runs[i] for i in valid], pick(valid), self.n_frames, seed + 1, fixed=True
             )
+        def data():
+            lengths = np.array([run.n_frames for run in runs])
+            first_frames = np.stack([run.read(0, 1) for run in runs])
+            return (train, valid, lengths, first_frames) + (
+                () if targets is None else (targets,)
+            )
+
         self.history_ = self._train(module, train_data, loss=loss, valid_data=valid_data,
-                                    seed=seed)
+                                    seed=seed, data=data)
 
     def _window_outputs(self, runs):
         """Model outputs averaged over each run's windows, (n_runs, n_outputs)."""

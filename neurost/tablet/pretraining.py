@@ -85,6 +85,8 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
         The pre-trained transformer (its output head is untrained).
     model_ : MaskedTokenModel
         The backbone with its mask token and decoder.
+    mask_seed_ : int
+        Seeds the masks of :meth:`score`.
     history_ : list of dict
         Per-epoch ``train_loss`` (and ``valid_loss``): masked L1 errors.
     n_tokens_, token_dim_ : int
@@ -168,6 +170,7 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
         with seeded(seed + 1):
             model = MaskedTokenModel(backbone, float(self.mask_ratio))
         self._train_on_runs(model, _MaskedL1(), runs, None, rng, seed, groups=groups)
+        self.mask_seed_ = int(rng.randint(2**31 - 1))
         self.model_ = model
         self.backbone_ = backbone
         return self
@@ -177,8 +180,9 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
         """Negative masked L1 reconstruction error on runs (higher is better).
 
         Every run is cut into non-overlapping windows of ``n_frames``
-        frames; tube masks are drawn from a generator seeded by
-        ``random_state`` (the same masks for the same runs on every call).
+        frames; tube masks are drawn window by window from a generator
+        seeded by ``mask_seed_`` (drawn in ``fit``), so that the same runs
+        get the same masks on every call.
 
         Parameters
         ----------
@@ -193,9 +197,8 @@ class MaskedTokenPretrainer(TransformerMixin, TabletEstimator):
             masked token of every window, in token units.
         """
         runs = self._runs(X)
-        seed = int(np.random.default_rng(self._torch_seed(self.random_state)).integers(2**31))
         errors = self._predict(
-            _FixedMaskErrors(self.model_, seed), WindowDataset(runs, self.n_frames)
+            _FixedMaskErrors(self.model_, self.mask_seed_), WindowDataset(runs, self.n_frames)
         )
         return -float(errors[:, 0].sum() / errors[:, 1].sum())
 

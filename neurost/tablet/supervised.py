@@ -66,7 +66,7 @@ class TabletClassifier(ClassifierMixin, TabletEstimator):
     ----------
     classes_ : numpy.ndarray of shape (n_classes,)
     model_ : BrainLatentTransformer
-        The trained transformer, on ``device``; one output logit for 2
+        The trained transformer, on the CPU; one output logit for 2
         classes, else one per class.
     history_ : list of dict
         Per-epoch ``train_loss`` (and ``valid_loss``).

@@ -3,8 +3,11 @@
 import numpy as np
 import pytest
 import sklearn
+import torch
+from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut, cross_val_score
 
+from neurost._utils.checkpoints import TrainingCheckpoint
 from neurost._utils.torch_estimator import TorchEstimator
 from neurost.decoding import FlowDecoder
 from neurost.encoding import RidgeEncoder, RoutingEncoder
@@ -111,7 +114,7 @@ def recorded_splits(monkeypatch):
 @pytest.mark.parametrize("name", list(CASES))
 def test_fit_holds_out_whole_groups(name, recorded_splits):
     estimator, X, y = CASES[name]
-    estimator.set_params(validation_fraction=0.3).fit(X, y, groups=GROUPS)
+    clone(estimator).set_params(validation_fraction=0.3).fit(X, y, groups=GROUPS)
     (groups, train, valid), = recorded_splits
     assert groups is not None and len(valid)
     assert not set(groups[train]) & set(groups[valid])
@@ -155,34 +158,61 @@ def test_constant_targets_get_a_unit_scale_and_are_predicted_exactly():
     assert np.isfinite(regressor.predict(TABLE)).all()
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="trains on the GPU")
 @pytest.mark.parametrize("name", list(CASES))
-def test_fitted_modules_are_on_the_cpu(name):
+def test_modules_trained_on_the_gpu_are_handed_back_on_the_cpu(name):
     estimator, X, y = CASES[name]
-    estimator.fit(X, y)
+    estimator = clone(estimator).set_params(device="cuda").fit(X, y)
     modules = getattr(estimator, "models_", None) or [estimator.model_]
     for module in modules:
         assert all(p.device.type == "cpu" for p in module.parameters())
 
 
-def test_a_resumed_estimator_predicts_as_the_uninterrupted_one(tmp_path):
-    def classifier(folder, **params):
-        return TabletClassifier(preset="tiny", n_frames=1, max_epochs=4, device="cpu",
-                                random_state=0, checkpoint_dir=folder, **params)
+def _checkpointed(folder, **params):
+    settings = dict(preset="tiny", n_frames=1, max_epochs=4, patience=2,
+                    validation_fraction=0.25, device="cpu", random_state=0)
+    return TabletClassifier(checkpoint_dir=folder, **{**settings, **params})
 
-    whole = classifier(tmp_path / "whole").fit(TABLE, LABELS)
-    # A fit of the same estimator that stopped after 2 of its 4 epochs: the
-    # resumed fit continues from that checkpoint.
-    cut = classifier(tmp_path / "cut").fit(TABLE, LABELS)
-    import torch
 
-    path = tmp_path / "cut" / "model.pt"
-    state = torch.load(path, weights_only=True)
-    assert state["finished"]
+def test_a_resumed_estimator_predicts_as_the_uninterrupted_one(tmp_path, monkeypatch):
+    whole = _checkpointed(tmp_path / "whole").fit(TABLE, LABELS)
+    save = TrainingCheckpoint.on_epoch_end
+
+    def killed_after_two_epochs(self, net, **kwargs):
+        save(self, net, **kwargs)
+        if len(net.history) == 2:
+            raise RuntimeError("killed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TrainingCheckpoint, "on_epoch_end", killed_after_two_epochs)
+        with pytest.raises(RuntimeError, match="killed"):
+            _checkpointed(tmp_path / "cut").fit(TABLE, LABELS)
+    state = torch.load(tmp_path / "cut" / "model.pt", weights_only=True)
+    assert not state["finished"] and len(state["history"]) > 2
     with pytest.raises(ValueError, match="warm_start=True"):
-        classifier(tmp_path / "cut").fit(TABLE, LABELS)
-    resumed = classifier(tmp_path / "cut", warm_start=True).fit(TABLE, LABELS)
-    assert len(resumed.history_) == len(whole.history_) == len(cut.history_)
+        _checkpointed(tmp_path / "cut").fit(TABLE, LABELS)
+    resumed = _checkpointed(tmp_path / "cut", warm_start=True).fit(TABLE, LABELS)
+    assert [e["train_loss"] for e in resumed.history_] == [e["train_loss"] for e in whole.history_]
     np.testing.assert_array_equal(resumed.decision_function(TABLE), whole.decision_function(TABLE))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [dict(lr=1e-2), dict(random_state=1), dict(random_state=None)],
+    ids=["other-lr", "other-seed", "no-seed"],
+)
+def test_a_checkpoint_of_another_training_is_not_resumed(tmp_path, change):
+    _checkpointed(tmp_path).fit(TABLE, LABELS)
+    with pytest.raises(ValueError, match="another training"):
+        _checkpointed(tmp_path, warm_start=True, **change).fit(TABLE, LABELS)
+
+
+def test_cross_validation_never_reuses_the_checkpoint_of_another_fold(tmp_path):
+    # Equal folds, equal parameters and seed: only the data differ.
+    estimator = _checkpointed(tmp_path, warm_start=True)
+    with pytest.raises(ValueError, match="another training"):
+        cross_val_score(estimator, TABLE, LABELS, cv=GroupKFold(2), groups=GROUPS,
+                        error_score="raise")
 
 
 def test_every_ensemble_member_has_its_checkpoint(tmp_path):
