@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._utils.device import resolve_device
 from .._utils.docs import fill_doc
 from .._utils.torch_estimator import TorchEstimator, check_groups
 from .._utils.training import seeded
@@ -184,7 +185,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "alphas": ["array-like", None],
         "flow_shape": [tuple, list, None],
-        "cv": ["cv_object"],
+        "cv": RidgeEncoder._parameter_constraints["cv"],
     }
 
     def __sklearn_tags__(self):
@@ -401,7 +402,11 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
 
     def _fit_ridge(self, windows, Y, images, groups):
         alphas = DEFAULT_ALPHAS if self.alphas is None else self.alphas
-        ridge = RidgeEncoder(alphas=alphas, cv=self.cv)
+        # The ridge runs where the network would: on the GPU through
+        # himalaya's torch_cuda backend, else with NumPy.
+        backend = "torch_cuda" if resolve_device(self.device).type == "cuda" else "numpy"
+        ridge = RidgeEncoder(alphas=alphas, cv=self.cv, backend=backend,
+                             random_state=self.random_state)
         flat = Y.reshape(len(Y), -1).astype(np.float64)
         fit_params = {} if groups is None else {"groups": groups}
         self.ridge_ = ridge.fit(_design(windows, images), flat, **fit_params)
@@ -443,6 +448,7 @@ class FlowDecoder(RegressorMixin, TorchEstimator):
         self.history_ = self._train(
             self.model_, train_data, loss=torch.nn.CrossEntropyLoss(),
             valid_data=valid_data, score=score, seed=seed,
+            data=lambda: (train, valid, labels, windows[:: max(1, len(windows) // 64)]),
         )
 
 
