@@ -33,7 +33,7 @@ import importlib
 import json
 import os
 import sys
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 import pandas as pd
@@ -373,6 +373,8 @@ class _Writer:
         if kind in (range, slice):
             bounds = (value.start, value.stop, value.step)
             return {"kind": kind.__name__, "bounds": self.encode(list(bounds), where)}
+        if isinstance(value, PurePath):
+            return {"kind": "path", "value": os.fspath(value)}
         if kind is torch.device:
             return {"kind": "device", "value": str(value)}
         if kind is torch.dtype:
@@ -544,6 +546,11 @@ def _index_value(index, where):
 # -- reading ---------------------------------------------------------------------
 
 
+#: The methods whose metadata requests an estimator may carry.
+_METHODS = ("fit", "partial_fit", "predict", "predict_proba", "predict_log_proba",
+            "decision_function", "score", "split", "transform", "inverse_transform")
+
+
 class _Reader:
     """Rebuild the objects a JSON description names, from allowlisted classes."""
 
@@ -555,7 +562,10 @@ class _Reader:
     def decode(self, node):
         try:
             return self._decode(node)
-        except (KeyError, TypeError, IndexError, AttributeError) as error:
+        except (KeyError, TypeError, IndexError, AttributeError, ValueError, RuntimeError,
+                RecursionError, OverflowError) as error:
+            if isinstance(error, ValueError) and f"'{self.path}'" in str(error):
+                raise  # this module's own message, which names the file
             raise ValueError(
                 f"path: '{self.path}' is damaged: its description is malformed "
                 f"({type(error).__name__}: {error})."
@@ -603,6 +613,9 @@ class _Reader:
 
     def _read_slice(self, node):
         return slice(*self._decode(node["bounds"]))
+
+    def _read_path(self, node):
+        return Path(str(node["value"]))
 
     def _read_device(self, node):
         device = torch.device(node["value"])
@@ -688,10 +701,37 @@ class _Reader:
                 f"parameters ({error})."
             ) from None
         self.objects[node["id"]] = estimator
-        vars(estimator).update(self._mapping(node["attributes"]))
+        attributes = self._mapping(node["attributes"])
+        for name in attributes:
+            # Fitted state only: nothing that would shadow a method or a
+            # special attribute of the class.
+            if name.startswith("__") or hasattr(cls, name):
+                raise ValueError(
+                    f"path: '{self.path}' was tampered with: it sets {name!r} on "
+                    f"{node['class']}, which is not fitted state."
+                )
+        vars(estimator).update(attributes)
         with sklearn.config_context(enable_metadata_routing=True):
+            defaults = estimator._get_metadata_request()
             for method, requests in (node["requests"] or {}).items():
+                known = getattr(defaults, str(method), None) if method in _METHODS else None
+                if (
+                    known is None
+                    or not isinstance(requests, dict)
+                    or not set(requests) <= set(known.requests)
+                    or not all(v is None or isinstance(v, (bool, str)) for v in requests.values())
+                ):
+                    raise ValueError(
+                        f"path: '{self.path}' was tampered with: it holds metadata "
+                        f"requests {method!r} that {node['class']} does not have."
+                    )
                 getattr(estimator, f"set_{method}_request")(**requests)
+        if params.get("allow_pickle") is True:
+            raise ValueError(
+                f"path: '{self.path}' holds an estimator with allow_pickle=True, which "
+                "would unpickle (and so run) a file when fitted; neurost does not "
+                "load it. Load the file's other contents and set allow_pickle yourself."
+            )
         return estimator
 
     def _read_module(self, node):

@@ -3,6 +3,7 @@
 import json
 import math
 import pickle
+from pathlib import Path
 
 import joblib
 import nibabel
@@ -530,3 +531,37 @@ def test_missing_gpu_becomes_the_cpu(tmp_path):
 
     _rewrite(path, to_cuda)
     assert neurost.load(path).device_ == torch.device("cpu")
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda tree: tree["attributes"].update({"predict": 0}), "'predict'"),
+        (lambda tree: tree["attributes"].update({"__class__": None}), "'__class__'"),
+        (lambda tree: tree.update({"requests": {"fit": {"groups": True, "evil": True}}}),
+         "requests"),
+        (lambda tree: tree.update({"requests": {"__init__": {}}}), "requests"),
+    ],
+    ids=["method-shadowed", "dunder", "unknown-request", "request-method"],
+)
+def test_tampered_allowlisted_names_are_refused(tmp_path, edit, match):
+    path = _saved(tmp_path)
+    _rewrite(path, edit)
+    with pytest.raises(ValueError, match=f"encoder.safetensors.*tampered.*{match}"):
+        neurost.load(path)
+
+
+def test_a_file_asking_to_unpickle_on_fit_is_refused(tmp_path):
+    path = tmp_path / "backbone.safetensors"
+    neurost.save(BackboneFeatures(), path)
+    _rewrite(path, lambda tree: tree["params"].update({"allow_pickle": True}))
+    with pytest.raises(ValueError, match="backbone.safetensors.*allow_pickle=True"):
+        neurost.load(path)
+
+
+def test_paths_are_stored(tmp_path):
+    classifier = TabletClassifier(checkpoint_dir=tmp_path / "checkpoints")
+    path = tmp_path / "classifier.safetensors"
+    neurost.save(classifier, path)
+    loaded = neurost.load(path).checkpoint_dir
+    assert loaded == tmp_path / "checkpoints" and isinstance(loaded, Path)
