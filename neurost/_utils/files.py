@@ -68,9 +68,21 @@ def atomic_write(path, overwrite=False):
         yield temporary
         if path.exists():
             shutil.copymode(path, temporary)
+        # On disk before the rename, and the rename itself, so that a power
+        # loss leaves the old file or the new one.
+        _fsync(temporary)
         os.replace(temporary, path)
+        _fsync(path.parent)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _fsync(path):
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def remove_stale_temporaries(path):
