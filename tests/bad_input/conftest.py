@@ -6,9 +6,11 @@ warning) class neurost must raise (or emit), and ``fragment`` is a piece of
 the message that tells the user what was wrong: the argument's name or the
 file's. A row fails when the call is accepted silently, when it raises
 another type (a raw error from torch, h5py, OpenCV...), or when the message
-does not name the culprit.
+does not name the culprit (as a word of its own; short fragments such as
+``X`` must match case included).
 """
 
+import re
 import warnings
 
 import pytest
@@ -29,9 +31,19 @@ def _check_row(call, expected, fragment):
                 f"{type(excinfo.value).__name__}: {excinfo.value}"
             )
     message = str(excinfo.value)
-    assert fragment.lower() in message.lower(), (
-        f"the message does not name {fragment!r}: {message}"
-    )
+    assert _names(message, fragment), f"the message does not name {fragment!r}: {message}"
+
+
+def _names(message, fragment):
+    """Whether ``message`` holds ``fragment`` as a word of its own.
+
+    Short fragments (an argument such as ``X`` or ``y``) must match exactly,
+    case included, so that they are not found inside ordinary words.
+    """
+    pattern = rf"(?<![A-Za-z0-9_]){re.escape(fragment)}(?![A-Za-z0-9_])"
+    if len(fragment) <= 3:
+        return re.search(pattern, message) is not None
+    return re.search(pattern, message, flags=re.IGNORECASE) is not None
 
 
 @pytest.fixture

@@ -148,7 +148,7 @@ CASES += [
     pytest.param(lambda: FlowDecoder(**TINY).fit(BOLD, FLOWS, groups=np.full(30, np.nan)),
                  ValueError, "groups", id="flow-groups-nan"),
     pytest.param(lambda: RoutingEncoder(**TINY).fit(np.where(GRIDS > 1, np.inf, GRIDS),
-                                                     RESPONSES), ValueError, "inf",
+                                                     RESPONSES), ValueError, "infinity",
                  id="routing-X-inf"),
     pytest.param(lambda: FlowDecoder(**TINY).fit(BOLD, FLOWS[..., :0]), ValueError, "y",
                  id="flow-y-no-component"),
@@ -174,7 +174,7 @@ CASES += [
     pytest.param(lambda: _fitted("FlowDecoder").predict(BOLD[:, :4]), ValueError, "voxels",
                  id="flow-predict-voxels"),
     pytest.param(lambda: _fitted("MaskedTokenPretrainer").transform([r[:, :2] for r in RUNS]),
-                 ValueError, "token", id="pretrainer-transform-tokens"),
+                 ValueError, "n_tokens", id="pretrainer-transform-tokens"),
 ]
 
 

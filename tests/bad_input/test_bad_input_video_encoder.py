@@ -46,7 +46,7 @@ CASES = [
     pytest.param(_fit(random_state="seed"), ValueError, "random_state", id="random_state"),
     pytest.param(_fit(y=None), ValueError, "y", id="y-none"),
     pytest.param(_fit(y=Y[:30]), ValueError, "y has 30 rows", id="y-length"),
-    pytest.param(_fit(y=np.full((40, 3), np.nan)), ValueError, "nan", id="y-nan"),
+    pytest.param(_fit(y=np.full((40, 3), np.nan)), ValueError, "NaN", id="y-nan"),
     pytest.param(lambda: _fitted().predict({"motion_energy": FEATURES["motion_energy"]}),
                  ValueError, "optical_flow", id="predict-missing-space"),
     pytest.param(lambda: _fitted().predict(
