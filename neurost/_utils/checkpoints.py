@@ -4,12 +4,13 @@ import json
 
 import torch
 from skorch.callbacks import Callback, EarlyStopping
-from skorch.history import History
+from skorch.history import DistributedHistory, History
+from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
 from .files import atomic_write
 
 #: Version of the checkpoint layout; a file of another version is refused.
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2
 
 
 class TrainingCheckpoint(Callback):
@@ -23,6 +24,11 @@ class TrainingCheckpoint(Callback):
     leaves the previous epoch's checkpoint) and read with
     ``torch.load(weights_only=True)``: loading it runs no code.
 
+    In a data-parallel training (several ranks), rank 0 writes the file
+    and every rank reads it to resume; on a cluster, ``path`` must be on
+    a file system that every node sees. The weights are stored unwrapped,
+    so that a run resumes with another number of ranks too.
+
     Parameters
     ----------
     path : str or path-like
@@ -30,11 +36,15 @@ class TrainingCheckpoint(Callback):
     fingerprint : str
         Identifies the training (parameters, seed, data): a checkpoint is
         resumed only by the training it was saved by.
+    shuffle : torch.Generator
+        The generator of the training batches' order, saved and restored
+        with the others.
     """
 
-    def __init__(self, path, fingerprint):
+    def __init__(self, path, fingerprint, shuffle):
         self.path = path
         self.fingerprint = fingerprint
+        self.shuffle = shuffle
 
     def load(self):
         """Return the saved state, or None when there is no checkpoint yet.
@@ -71,7 +81,7 @@ class TrainingCheckpoint(Callback):
     def restore(self, net, state):
         """Put a saved state into an initialised ``net`` before training resumes."""
         try:
-            net.module_.load_state_dict(state["module"])
+            _unwrapped(net).load_state_dict(state["module"])
             net.optimizer_.load_state_dict(state["optimizer"])
         except (RuntimeError, ValueError, KeyError) as error:
             raise ValueError(
@@ -79,7 +89,12 @@ class TrainingCheckpoint(Callback):
                 f"model (different shapes or parameters): {error}. Use another "
                 "checkpoint_dir, or delete it to train afresh."
             ) from None
-        net.history = History(json.loads(state["history"]))
+        history = History(json.loads(state["history"]))
+        if isinstance(net.history, DistributedHistory):
+            net.history.clear()
+            net.history.history.extend(history)
+        else:
+            net.history = history
         self._pending = state
 
     def on_train_begin(self, net, **kwargs):
@@ -89,6 +104,7 @@ class TrainingCheckpoint(Callback):
         if state is None:
             return
         torch.set_rng_state(state["rng"])
+        self.shuffle.set_state(state["shuffle_rng"])
         if state["cuda_rng"] and len(state["cuda_rng"]) == torch.cuda.device_count():
             torch.cuda.set_rng_state_all(state["cuda_rng"])
         stopper = _early_stopping(net)
@@ -97,7 +113,11 @@ class TrainingCheckpoint(Callback):
             stopper.misses_ = int(saved["misses"])
             stopper.dynamic_threshold_ = float(saved["threshold"])
             stopper.best_epoch_ = int(saved["best_epoch"])
-            stopper.best_model_weights_ = state["best_module"] or None
+            best = state["best_module"]
+            if best and net.module_ is not _unwrapped(net):
+                # The wrapper (DistributedDataParallel) names its weights "module.*".
+                best = {f"module.{name}": value for name, value in best.items()}
+            stopper.best_model_weights_ = best or None
 
     def on_epoch_end(self, net, **kwargs):
         self._save(net, finished=False)
@@ -106,6 +126,8 @@ class TrainingCheckpoint(Callback):
         self._save(net, finished=True)
 
     def _save(self, net, finished):
+        if not net.accelerator.is_main_process:
+            return
         stopper = _early_stopping(net)
         early = None
         best = {}
@@ -115,21 +137,28 @@ class TrainingCheckpoint(Callback):
                 "threshold": float(stopper.dynamic_threshold_),
                 "best_epoch": int(stopper.best_epoch_),
             }
-            best = stopper.best_model_weights_ or {}
+            best = dict(stopper.best_model_weights_ or {})
+            consume_prefix_in_state_dict_if_present(best, "module.")
         state = {
             "format": CHECKPOINT_FORMAT,
             "fingerprint": self.fingerprint,
             "finished": finished,
-            "module": net.module_.state_dict(),
+            "module": _unwrapped(net).state_dict(),
             "optimizer": net.optimizer_.state_dict(),
             "history": json.dumps(net.history.to_list()),
             "early_stopping": early,
             "best_module": best,
             "rng": torch.get_rng_state(),
+            "shuffle_rng": self.shuffle.get_state(),
             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         }
         with atomic_write(self.path, overwrite=True) as temporary:
             torch.save(state, temporary)
+
+
+def _unwrapped(net):
+    """The module of ``net`` without accelerate's wrapper."""
+    return net.accelerator.unwrap_model(net.module_, keep_fp32_wrapper=False)
 
 
 def _early_stopping(net):

@@ -18,7 +18,11 @@ max_epochs : int, default={default}
     Most passes over the training samples.""",
     "batch_size": """\
 batch_size : int, default={default}
-    Samples per optimisation step, and per batch when predicting.""",
+    Samples per batch, and per batch when predicting. Under a launcher
+    (``torchrun``, ``accelerate launch``) it is the batch of all ranks
+    together, each of the N ranks taking ``batch_size / N`` of it, so that
+    a script trains the same way on any number of ranks (a multiple of N
+    is needed).""",
     "lr": """\
 lr : float, default={default}
     AdamW's learning rate at the start of the cosine schedule (> 0).""",
@@ -51,6 +55,11 @@ patience : int or None, default={default}
 grad_clip : float or None, default={default}
     Largest norm of the gradient (> 0) before each step; None does not
     clip.""",
+    "accumulation_steps": """\
+accumulation_steps : int, default={default}
+    Batches whose gradients are summed (as their mean) before each
+    optimizer step, so that a step sees ``batch_size *
+    accumulation_steps`` samples with the memory of ``batch_size``.""",
     "checkpoint_dir": """\
 checkpoint_dir : str, path-like or None, default={default}
     Folder where the state of training (weights, optimizer, history and
@@ -60,7 +69,9 @@ checkpoint_dir : str, path-like or None, default={default}
     ends as the uninterrupted fit would have; with ``warm_start=False`` a
     folder that already holds a checkpoint is refused, so that no earlier
     training is overwritten. Give each fit its own folder (each fold of a
-    cross-validation, each point of a grid search).""",
+    cross-validation, each point of a grid search). Under a launcher,
+    rank 0 writes the checkpoint and every rank resumes from it: on a
+    cluster, choose a folder that every node sees.""",
     "warm_start": """\
 warm_start : bool, default={default}
     Resume an interrupted fit from its checkpoint in ``checkpoint_dir``
@@ -73,10 +84,13 @@ device : str or torch.device, default={default}
     ``"auto"`` picks CUDA when present (training then autocasts to
     bfloat16), else the CPU. Fitted modules are always handed back on the
     CPU; on the CPU, predictions are computed in float64 so that a
-    sample's prediction does not depend on the batch it falls in.""",
+    sample's prediction does not depend on the batch it falls in. Under a
+    launcher, a CUDA device is the GPU of each rank (``LOCAL_RANK``), and
+    the ranks train together through NCCL; on the CPU, through gloo.""",
     "verbose": """\
 verbose : int, default={default}
-    0 is silent; 1 shows a progress bar and the epoch table.""",
+    0 is silent; 1 shows a progress bar and the epoch table (on rank 0
+    only, under a launcher).""",
     "random_state": """\
 random_state : int, RandomState instance or None, default={default}
     Seeds the weights, the validation split, the batch order and

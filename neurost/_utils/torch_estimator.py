@@ -19,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from . import distributed
 from .device import resolve_device
 from .training import fit_module, predict_module, torch_seed
 from .validation import describe
@@ -41,7 +42,12 @@ class TorchEstimator(BaseEstimator):
     - training through :func:`neurost._utils.training.fit_module`
       (:meth:`_train`), with checkpoints and resume, and the fitted module
       handed back on the CPU;
-    - prediction (:meth:`_predict`), batch-independent on the CPU.
+    - prediction (:meth:`_predict`), batch-independent on the CPU;
+    - data-parallel training when a launcher (``torchrun``, ``accelerate
+      launch``) started the script on several processes: every rank
+      makes the same random choices (the seed of ``random_state=None`` is
+      rank 0's), trains its share of every batch, and ends with the same
+      weights.
 
     Subclasses list every parameter in their own ``__init__`` (as
     scikit-learn requires) and document the shared ones with
@@ -57,6 +63,7 @@ class TorchEstimator(BaseEstimator):
         "validation_split": [StrOptions(set(VALIDATION_SPLITS))],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "grad_clip": [Interval(Real, 0, np.inf, closed="neither"), None],
+        "accumulation_steps": [Interval(Integral, 1, None, closed="left")],
         "checkpoint_dir": [str, os.PathLike, None],
         "warm_start": ["boolean"],
         "device": [str, torch.device],
@@ -92,6 +99,10 @@ class TorchEstimator(BaseEstimator):
                     "warm_start=True to resume it, or choose an empty folder."
                 )
             folder.mkdir(parents=True, exist_ok=True)
+        if self.random_state is None and distributed.launched():
+            # Every rank must draw the same split, weights and batches.
+            seed = np.random.randint(np.iinfo(np.int32).max)
+            return np.random.RandomState(distributed.broadcast(seed))
         return check_random_state(self.random_state)
 
     # -- validation split ----------------------------------------------------
@@ -246,7 +257,8 @@ class TorchEstimator(BaseEstimator):
                 module, train_data, loss=loss, valid_data=valid_data, score=score,
                 max_epochs=self.max_epochs, batch_size=self.batch_size, lr=self.lr,
                 weight_decay=self.weight_decay, patience=self.patience,
-                grad_clip=self.grad_clip, device=self.device, verbose=self.verbose,
+                grad_clip=self.grad_clip, accumulation_steps=self.accumulation_steps,
+                device=self.device, verbose=self.verbose,
                 seed=seed, checkpoint=checkpoint, fingerprint=fingerprint,
                 resume=bool(self.warm_start),
             )

@@ -9,9 +9,19 @@ drives a `skorch <https://skorch.readthedocs.io>`_ ``NeuralNet``:
 - early stopping on a validation set, monitored on the validation loss or on
   a score (higher is better), restoring the best epoch's weights;
 - bfloat16 autocast on CUDA (mixed precision), full float32 on the CPU;
-- a tqdm progress bar and an epoch table when ``verbose`` is positive;
-- a checkpoint of the whole state after every epoch, from which an
-  interrupted fit resumes (:class:`~neurost._utils.checkpoints.TrainingCheckpoint`);
+- gradient accumulation over several batches;
+- data-parallel training when a launcher (``torchrun``, ``accelerate
+  launch``) started the script on several processes: Hugging Face
+  ``accelerate`` wraps the module in ``DistributedDataParallel`` and gives
+  each rank its share of every batch, and skorch's ``DistributedHistory``
+  merges the ranks' batch records, so that the losses, validation scores
+  and early-stopping decisions are those of the whole data on every rank
+  (see :mod:`neurost._utils.distributed`);
+- a tqdm progress bar and an epoch table when ``verbose`` is positive
+  (rank 0 only);
+- a checkpoint of the whole state after every epoch (written by rank 0),
+  from which an interrupted fit resumes
+  (:class:`~neurost._utils.checkpoints.TrainingCheckpoint`);
 - a clear error as soon as the loss is NaN or infinite;
 - seeded from the estimator's ``random_state`` without touching the global
   torch random state of the caller.
@@ -26,6 +36,7 @@ import copy
 
 import numpy as np
 import torch
+from accelerate import Accelerator, DataLoaderConfiguration
 from skorch import NeuralNet
 from skorch.callbacks import (
     Callback,
@@ -35,8 +46,11 @@ from skorch.callbacks import (
     ProgressBar,
 )
 from skorch.helper import predefined_split
+from skorch.hf import AccelerateMixin
+from skorch.history import DistributedHistory
 from sklearn.utils import check_random_state
 
+from . import distributed
 from .checkpoints import TrainingCheckpoint
 from .device import resolve_device
 
@@ -73,8 +87,14 @@ class _ValidationScore(Callback):
         net.history.record("valid_score_best", bool(scores[-1] >= max(scores)))
 
 
-class _Net(NeuralNet):
-    """skorch's ``NeuralNet`` with autocast on CUDA and a validation score."""
+class _Net(AccelerateMixin, NeuralNet):
+    """skorch's ``NeuralNet`` driven by an ``accelerate.Accelerator``.
+
+    With autocast on CUDA and a validation score. The accelerator does not
+    place tensors (skorch does, on ``device``); it wraps the module for
+    data-parallel training under a launcher, shards the batches, gathers
+    the validation predictions and accumulates gradients.
+    """
 
     def __init__(self, *args, valid_score=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +107,32 @@ class _Net(NeuralNet):
             position = [name for name, _ in callbacks].index("print_log")
             callbacks.insert(position, ("valid_score", self.valid_score))
         return callbacks
+
+    def _initialize_accelerator(self):
+        # accelerate wraps every module it prepares in DistributedDataParallel
+        # on CPUs, which refuses a module without trainable parameters, as
+        # losses are; they need no wrapping.
+        criteria = self._criteria
+        self._criteria = [
+            name for name in criteria
+            if any(p.requires_grad for p in getattr(self, name + "_").parameters())
+        ]
+        try:
+            return super()._initialize_accelerator()
+        finally:
+            self._criteria = criteria
+
+    def _zero_grad_optimizer(self, optimizer_name=None):
+        """Leave the gradients: they are zeroed after each optimizer step.
+
+        skorch zeroes them before every batch; with gradient accumulation
+        that would drop the batches accumulated since the last step.
+        """
+
+    def _step_optimizer(self, step_fn):
+        super()._step_optimizer(step_fn)
+        if self.accelerator.sync_gradients:
+            super()._zero_grad_optimizer()
 
     def infer(self, x, **fit_params):
         if str(self.device).startswith("cuda"):
@@ -108,6 +154,7 @@ def fit_module(
     weight_decay=1e-2,
     patience=10,
     grad_clip=1.0,
+    accumulation_steps=1,
     device="auto",
     verbose=0,
     seed=0,
@@ -130,7 +177,12 @@ def fit_module(
         ``score(predictions, targets)`` -> float, higher is better, computed
         on the whole validation set after every epoch; early stopping then
         monitors it instead of the validation loss.
-    max_epochs, batch_size : int
+    max_epochs : int
+    batch_size : int
+        Samples per optimisation step (before accumulation), over all
+        ranks: under a launcher each of the N ranks processes
+        ``batch_size / N`` of them, so that the training is the same
+        whatever the number of ranks.
     lr, weight_decay : float
         AdamW's learning rate (the start of the cosine schedule) and weight
         decay.
@@ -140,8 +192,13 @@ def fit_module(
         when there is a validation set.
     grad_clip : float or None
         Maximum gradient norm.
+    accumulation_steps : int, default=1
+        Batches whose gradients are summed before each optimizer step
+        (``accelerate``'s gradient accumulation): the step sees
+        ``batch_size * accumulation_steps`` samples.
     device : str or torch.device
-        ``"auto"`` picks CUDA when present.
+        ``"auto"`` picks CUDA when present. Under a launcher, a CUDA device
+        means the GPU of the rank (``LOCAL_RANK``).
     verbose : int
         0 is silent; 1 shows a progress bar and the epoch table.
     seed : int
@@ -168,17 +225,19 @@ def fit_module(
     ------
     ValueError
         If the training loss becomes NaN or infinite (the message gives the
-        epoch and the hyper-parameters), or if ``checkpoint`` holds the
-        state of another training.
+        epoch and the hyper-parameters), if ``checkpoint`` holds the
+        state of another training, or if ``batch_size`` does not split
+        evenly over the ranks of a launch.
     """
-    device = resolve_device(device)
+    accelerator = _accelerator(resolve_device(device), batch_size, accumulation_steps)
+    device = accelerator.device if distributed.launched() else resolve_device(device)
     settings = dict(lr=lr, weight_decay=weight_decay, grad_clip=grad_clip, batch_size=batch_size)
     callbacks = [
         ("lr_schedule", LRScheduler(torch.optim.lr_scheduler.CosineAnnealingLR, T_max=max_epochs)),
         ("finite_loss", _FiniteLoss(settings)),
     ]
     if grad_clip is not None:
-        callbacks.append(("grad_clip", GradientNormClipping(grad_clip)))
+        callbacks.append(("grad_clip", _GradientNormClipping(grad_clip)))
     monitor, lower_is_better = ("valid_score", False) if score else ("valid_loss", True)
     if valid_data is not None:
         callbacks.append(
@@ -194,13 +253,24 @@ def fit_module(
                 ),
             )
         )
+    # The batch order has a generator of its own, saved in checkpoints: the
+    # data loader is built once per fit, and accelerate would otherwise seed
+    # it from the global generator then, which a resumed fit cannot replay.
+    shuffle = torch.Generator().manual_seed(seed)
     saved = None
     if checkpoint is not None:
-        saver = TrainingCheckpoint(checkpoint, fingerprint)
+        saver = TrainingCheckpoint(checkpoint, fingerprint, shuffle)
         saved = saver.load() if resume else None
         callbacks.append(("checkpoint", saver))
-    if verbose:
+    if verbose and accelerator.is_main_process:
         callbacks.append(("progress", ProgressBar()))
+    history = None
+    if accelerator.num_processes > 1:
+        history = DistributedHistory(
+            store=distributed.history_store(),
+            rank=accelerator.process_index,
+            world_size=accelerator.num_processes,
+        )
     net = _Net(
         module,
         criterion=loss,
@@ -211,21 +281,63 @@ def fit_module(
         batch_size=batch_size,
         train_split=predefined_split(valid_data) if valid_data is not None else None,
         iterator_train__shuffle=True,
+        iterator_train__generator=shuffle,
         callbacks=callbacks,
         valid_score=_ValidationScore(score, valid_data) if score and valid_data else None,
+        accelerator=accelerator,
+        # Unwrapped by hand after training: early stopping restores the best
+        # weights into the wrapped module after the net's own train end.
+        unwrap_after_train=False,
+        history=history,
+        callbacks__print_log__sink=accelerator.print if verbose else _quiet_sink,
         device=str(device),
         verbose=verbose,
     )
-    with seeded(seed):
-        net.initialize()
-        if saved is not None:
-            saver.restore(net, saved)
-        if saved is None or not saved["finished"]:
-            net.partial_fit(train_data, None, epochs=max_epochs - len(net.history))
+    try:
+        with seeded(seed):
+            net.initialize()
+            if saved is not None:
+                saver.restore(net, saved)
+            if saved is None or not saved["finished"]:
+                net.partial_fit(train_data, None, epochs=max_epochs - len(net.history))
+    finally:
+        # Drops the accelerator's references to the wrapped module, the
+        # optimizer and the loaders; ``module`` holds the trained weights.
+        accelerator.free_memory()
     return [
         {key: value for key, value in epoch.items() if key != "batches"}
         for epoch in net.history
     ]
+
+
+def _accelerator(device, batch_size, accumulation_steps):
+    """The ``accelerate.Accelerator`` of one training.
+
+    It leaves the placement of tensors to skorch. Batches are split over
+    the ranks (``split_batches``), so that ``batch_size`` is the number of
+    samples of a step whatever the number of ranks.
+    """
+    n_ranks = distributed.world_size()
+    if n_ranks > 1 and batch_size % n_ranks:
+        raise ValueError(
+            f"batch_size={batch_size} must be a multiple of the {n_ranks} processes "
+            "of the launch, which share every batch; choose a batch_size divisible "
+            f"by {n_ranks}."
+        )
+    return Accelerator(
+        device_placement=False,
+        cpu=distributed.launched() and device.type == "cpu",
+        gradient_accumulation_steps=accumulation_steps,
+        dataloader_config=DataLoaderConfiguration(split_batches=True),
+    )
+
+
+class _GradientNormClipping(GradientNormClipping):
+    """Clip the gradient once per optimizer step, when accumulation is done."""
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        if net.accelerator.sync_gradients:
+            super().on_grad_computed(net, named_parameters, **kwargs)
 
 
 class _FiniteLoss(Callback):
@@ -248,7 +360,7 @@ class _FiniteLoss(Callback):
 
 
 def _quiet_sink(*args, **kwargs):
-    """Drop skorch's early-stopping messages; the epoch table says it all."""
+    """Drop skorch's messages: early stopping's, and the epoch table when quiet."""
 
 
 def predict_module(module, data, *, batch_size=64, device="auto"):

@@ -154,6 +154,7 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, TorchEstimator):
         validation_split="random",
         patience=8,
         grad_clip=1.0,
+        accumulation_steps=1,
         checkpoint_dir=None,
         warm_start=False,
         device="auto",
@@ -178,6 +179,7 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, TorchEstimator):
         self.validation_split = validation_split
         self.patience = patience
         self.grad_clip = grad_clip
+        self.accumulation_steps = accumulation_steps
         self.checkpoint_dir = checkpoint_dir
         self.warm_start = warm_start
         self.device = device

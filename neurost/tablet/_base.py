@@ -51,6 +51,7 @@ class TabletEstimator(TorchEstimator):
         validation_split="random",
         patience=5,
         grad_clip=1.0,
+        accumulation_steps=1,
         pad_short_runs=True,
         model_params=None,
         checkpoint_dir=None,
@@ -71,6 +72,7 @@ class TabletEstimator(TorchEstimator):
         self.validation_split = validation_split
         self.patience = patience
         self.grad_clip = grad_clip
+        self.accumulation_steps = accumulation_steps
         self.pad_short_runs = pad_short_runs
         self.model_params = model_params
         self.checkpoint_dir = checkpoint_dir

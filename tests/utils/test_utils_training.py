@@ -162,3 +162,37 @@ def test_non_finite_predictions_are_refused():
 def test_torch_seed_follows_random_state():
     assert torch_seed(0) == torch_seed(0)
     assert torch_seed(np.random.RandomState(1)) != torch_seed(2)
+
+
+def test_gradient_accumulation_steps_as_one_batch_of_the_whole():
+    def train(batch_size, accumulation_steps):
+        with seeded(0):
+            module = torch.nn.Linear(5, 1)
+        fit_module(
+            module, _linear_data(32, 0), loss=torch.nn.MSELoss(), max_epochs=3,
+            batch_size=batch_size, accumulation_steps=accumulation_steps, lr=0.05,
+            grad_clip=None, seed=0,
+        )
+        return torch.cat([module.weight.detach().ravel(), module.bias.detach()]).numpy()
+
+    whole = train(8, 1)
+    accumulated = train(4, 2)
+    # The same samples make each step; only the order of the sums differs.
+    np.testing.assert_allclose(accumulated, whole, rtol=1e-4, atol=1e-5)
+    assert np.abs(train(4, 1) - whole).max() > 1e-3  # twice the steps: another result
+
+
+def test_gradient_is_clipped_once_per_accumulated_step(monkeypatch):
+    norms = []
+    original = torch.nn.utils.clip_grad_norm_
+
+    def record(parameters, max_norm, *args, **kwargs):
+        norms.append(max_norm)
+        return original(parameters, max_norm, *args, **kwargs)
+
+    monkeypatch.setattr("skorch.callbacks.regularization.clip_grad_norm_", record)
+    fit_module(
+        torch.nn.Linear(5, 1), _linear_data(32, 0), loss=torch.nn.MSELoss(), max_epochs=1,
+        batch_size=4, accumulation_steps=4, grad_clip=1.0, seed=0,
+    )
+    assert len(norms) == 2  # 8 batches, 2 optimizer steps
