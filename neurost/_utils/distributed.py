@@ -47,7 +47,20 @@ def process_state():
 
 def rank():
     """Global rank of this process: 0 to ``world_size() - 1`` (0 without a launcher)."""
-    return process_state().process_index if launched() else 0
+    if not launched():
+        return 0
+    try:
+        return int(os.environ["RANK"])
+    except (KeyError, ValueError):
+        raise ValueError(
+            f"WORLD_SIZE={world_size()} is set but RANK is {os.environ.get('RANK')!r}; "
+            "start the processes with a launcher such as torchrun, which sets both."
+        ) from None
+
+
+def local_rank():
+    """Rank of this process on its machine (``LOCAL_RANK``; 0 without a launcher)."""
+    return int(os.environ.get("LOCAL_RANK", "0")) if launched() else 0
 
 
 def is_main_process():

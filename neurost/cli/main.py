@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from .. import __version__
+from . import tokenize
 
 
 def build_parser():
@@ -34,6 +35,7 @@ def build_parser():
     demo.add_argument(
         "--quiet", action="store_true", help="print nothing but errors"
     )
+    tokenize.add_parser(commands)
     return parser
 
 
@@ -50,6 +52,12 @@ def main(argv=None):
         index = run_demo(arguments.out, verbose=not arguments.quiet)
         if not arguments.quiet:
             print(f"Wrote {index}")
+    if arguments.command == "tokenize":
+        command = arguments.command_parser
+        try:
+            return tokenize.run(arguments, command)
+        except (ValueError, TypeError, KeyError, FileNotFoundError) as error:
+            command.exit(1, f"{command.prog}: error: {error}\n")
     return 0
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._utils import distributed
 from .._utils.files import atomic_write
 from .._utils.validation import describe
 from ..io._reading import open_hdf5
@@ -20,16 +21,21 @@ LAYOUT = 2
 
 _KEY = re.compile(r"^[^/\\.\x00][^/\\\x00]*$")
 
+#: Storage types of the tokens: float16 halves the disk (the TABLeT paper
+#: trained in 16-bit floats) at a relative rounding error below 2**-11.
+DTYPES = ("float32", "float16")
+
 
 class TokenStore:
     """Tokens of many runs, one HDF5 file per run, written block by block.
 
     ``path`` is an index file that records the tokenizer settings that
     determine the tokens (``axes``, ``grid_size``, ``token_size``,
-    ``scaling``) and the autoencoder's fingerprint; a tokenizer with other
-    settings or another autoencoder is refused. The tokens of run ``key``
-    are the dataset ``"tokens"`` of ``<path>.runs/<key>.h5``, of shape
-    (n_frames, n_tokens, token_dim), float32, chunked one frame per chunk.
+    ``scaling``), the autoencoder's fingerprint and the storage type; a
+    tokenizer with other settings or another autoencoder is refused. The
+    tokens of run ``key`` are the dataset ``"tokens"`` of
+    ``<path>.runs/<key>.h5``, of shape (n_frames, n_tokens, token_dim),
+    chunked one frame per chunk.
 
     Parameters
     ----------
@@ -37,6 +43,12 @@ class TokenStore:
         The index file (e.g. ``"tokens.h5"``); created, with the folder of
         runs beside it, on the first :meth:`add`. An existing file that is
         not a token store is never written to.
+    dtype : {"float32", "float16"} or None, default=None
+        How tokens are stored; :meth:`read` returns float32 either way.
+        ``"float16"`` halves the disk; its rounding changes a token by at
+        most 2**-11 of its magnitude (measured on reconstructions in
+        ``analyses/benchmark_tokenize_shards.py``). None is the store's
+        type, or float32 for a new store.
 
     Notes
     -----
@@ -53,6 +65,14 @@ class TokenStore:
     nothing. Incomplete runs are not listed by :meth:`keys` and cannot be
     read.
 
+    **Several writers.** Processes (a job array, the ranks of
+    ``torchrun``) may fill one store at once, each its own runs
+    (:meth:`tokenize` with ``shard``): every run is its own file, the
+    index is created once with the same settings by whichever comes
+    first, and a reader lists only the runs complete so far. A run that
+    another process is writing is refused with an error, never written
+    twice.
+
     Examples
     --------
     >>> store = TokenStore("tokens.h5")  # doctest: +SKIP
@@ -61,9 +81,12 @@ class TokenStore:
     (256, 27, 3072)
     """
 
-    def __init__(self, path):
+    def __init__(self, path, dtype=None):
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a file path; got {describe(path)}.")
+        if dtype is not None and dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {DTYPES} or None; got {describe(dtype)}.")
+        self.dtype = dtype
         self.path = Path(path).expanduser()
         if self.path.is_dir():
             raise ValueError(f"path: '{self.path}' is a directory; expected an HDF5 file name.")
@@ -139,7 +162,7 @@ class TokenStore:
             )
         if not hasattr(tokenizer, "autoencoder_"):
             tokenizer.fit()
-        self._prepare_index(_config(tokenizer), tokenizer.autoencoder_.name)
+        dtype = self._prepare_index(_config(tokenizer), tokenizer.autoencoder_.name)
         shape = (
             int(_open_volume_run(run).shape[3]),
             tokenizer.n_tokens_,
@@ -153,61 +176,105 @@ class TokenStore:
         start = self._resume_point(key, partial, shape)
         import h5py
 
-        with h5py.File(partial, "a") as file:
+        with _open_for_writing(partial, key) as file:
             if "tokens" not in file:
                 file.create_dataset(
-                    "tokens", shape=shape, dtype=np.float32, chunks=(1,) + shape[1:]
+                    "tokens", shape=shape, dtype=dtype, chunks=(1,) + shape[1:]
                 )
                 file.attrs["frames_written"] = 0
             dataset = file["tokens"]
             for frames, tokens in tokenizer.transform_blocks(run, start=start):
-                dataset[frames.start : frames.stop] = tokens
+                dataset[frames.start : frames.stop] = _cast(tokens, dtype, key, frames)
                 file.attrs["frames_written"] = frames.stop
                 file.flush()
         os.replace(partial, final)
         return self
 
-    def tokenize(self, runs, tokenizer):
-        """Tokenize several runs (see :meth:`add`).
+    def tokenize(self, runs, tokenizer, *, shard=None, verbose=0):
+        """Tokenize several runs, or this process's share of them (see :meth:`add`).
 
         Parameters
         ----------
         runs : dict of str -> path or nibabel image
         tokenizer : SliceTokenizer
+        shard : tuple of 2 int (index, count), optional
+            Tokenize only the runs of shard ``index`` (0 to ``count - 1``)
+            of ``count``: the keys, sorted, are dealt out in turn, so that
+            every process of a job array given its own index covers its
+            share and the shards together cover every run once. Under a
+            launcher (``torchrun``) each rank takes its own part of the
+            shard: shard ``index * world_size + rank`` of ``count *
+            world_size``. None is the whole list (divided between the
+            ranks, under a launcher).
+        verbose : int, default=0
+            Show a progress bar over the frames of the shard's runs when
+            > 0 (on rank 0 only, under a launcher).
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            If ``shard`` is not a pair of integers with 0 <= index < count.
         """
         if not isinstance(runs, dict):
             raise TypeError(f"runs must be a dict of key -> run; got {describe(runs)}.")
-        for key, run in runs.items():
-            self.add(key, run, tokenizer)
+        for key in runs:
+            _check_key(key)
+        keys = shard_keys(runs, shard)
+        progress = None
+        if verbose and distributed.is_main_process():
+            from tqdm.auto import tqdm
+
+            total = sum(int(_open_volume_run(runs[key]).shape[3]) for key in keys)
+            progress = tqdm(total=total, desc="tokenizing", unit="frame")
+        try:
+            for key in keys:
+                self.add(key, runs[key], tokenizer)
+                if progress is not None:
+                    progress.update(int(_open_volume_run(runs[key]).shape[3]))
+        finally:
+            if progress is not None:
+                progress.close()
         return self
 
     def _prepare_index(self, config, tokenizer_name):
-        """Create the index and the folder of runs, or check the settings."""
-        if self.path.exists():
-            stored = self._read_index()
-            differences = [
-                f"{name}: store has {stored.get(name)!r}, tokenizer has {config[name]!r}"
-                for name in config
-                if stored.get(name) != config[name]
-            ]
-            if differences:
-                raise ValueError(
-                    f"TokenStore '{self.path}' was built with other settings "
-                    f"({'; '.join(differences)}). Use a tokenizer with the store's "
-                    "settings, or another file."
-                )
-        else:
+        """Create the index and the folder of runs, or check the settings.
+
+        Returns
+        -------
+        str
+            The storage type of the tokens.
+        """
+        stored = self.settings()
+        config["dtype"] = self.dtype or (stored or {}).get("dtype", "float32")
+        if stored is None:
             import h5py
 
-            with atomic_write(self.path) as temporary, h5py.File(temporary, "w") as file:
-                file.attrs[MARKER] = LAYOUT
-                file.attrs["config"] = json.dumps(config)
-                file.attrs["autoencoder"] = tokenizer_name
+            try:
+                with atomic_write(self.path) as temporary, h5py.File(temporary, "w") as file:
+                    file.attrs[MARKER] = LAYOUT
+                    file.attrs["config"] = json.dumps(config)
+                    file.attrs["autoencoder"] = tokenizer_name
+            except FileExistsError:  # another process created it meanwhile
+                pass
+            stored = self._read_index()
+        stored.setdefault("dtype", "float32")
+        differences = [
+            f"{name}: store has {stored.get(name)!r}, tokenizer has {config[name]!r}"
+            for name in config
+            if stored.get(name) != config[name]
+        ]
+        if differences:
+            raise ValueError(
+                f"TokenStore '{self.path}' was built with other settings "
+                f"({'; '.join(differences)}). Use a tokenizer (and dtype) with the "
+                "store's settings, or another file."
+            )
         self.runs_dir.mkdir(exist_ok=True)
+        return config["dtype"]
 
     def _resume_point(self, key, partial, shape):
         """Frames already written to the partial file of ``key`` (0 if none)."""
@@ -297,7 +364,7 @@ class TokenStore:
         with self._open_run(key) as file:
             dataset = file["tokens"]
             indices = range(dataset.shape[0])[slice(start, stop)]
-            return dataset[indices.start : indices.stop]
+            return dataset[indices.start : indices.stop].astype(np.float32, copy=False)
 
     def __getitem__(self, key):
         """All frames of run ``key``, (n_frames, n_tokens, token_dim) float32."""
@@ -332,6 +399,69 @@ class TokenStore:
 
     def __repr__(self):
         return f"TokenStore('{self.path}', runs={len(self)})"
+
+
+def shard_keys(runs, shard=None):
+    """The keys of ``runs`` that shard ``(index, count)`` tokenizes, sorted.
+
+    See :meth:`TokenStore.tokenize`; under a launcher, each rank gets its
+    part of the shard.
+
+    Parameters
+    ----------
+    runs : iterable of str
+        The keys of all runs.
+    shard : tuple of 2 int (index, count), optional
+
+    Returns
+    -------
+    list of str
+    """
+    index, count = (0, 1) if shard is None else _check_shard(shard)
+    ranks = distributed.world_size()
+    index, count = index * ranks + distributed.rank(), count * ranks
+    return sorted(runs)[index::count]
+
+
+def _check_shard(shard):
+    if (
+        not isinstance(shard, (tuple, list))
+        or len(shard) != 2
+        or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in shard)
+        or not 0 <= shard[0] < shard[1]
+    ):
+        raise ValueError(
+            "shard must be a pair (index, count) of integers with 0 <= index < count; "
+            f"got {describe(shard)}."
+        )
+    return int(shard[0]), int(shard[1])
+
+
+def _open_for_writing(partial, key):
+    """The partial file of run ``key``, opened to append; one writer at a time."""
+    import h5py
+
+    try:
+        return h5py.File(partial, "a")
+    except OSError as error:  # HDF5 locks a file open for writing
+        raise ValueError(
+            f"The tokens of run {key!r} ('{partial}') are being written by another "
+            f"process, or the file cannot be opened ({error}). Give each process "
+            "its own shard of the runs."
+        ) from None
+
+
+def _cast(tokens, dtype, key, frames):
+    """``tokens`` in the storage type; a value beyond float16's range is an error."""
+    with np.errstate(over="ignore"):  # reported below
+        stored = tokens.astype(dtype, copy=False)
+    if dtype != "float32" and not np.isfinite(stored).all():
+        raise ValueError(
+            f"The tokens of run {key!r} (frames {frames.start}-{frames.stop - 1}) "
+            f"exceed the range of {dtype} (largest magnitude "
+            f"{float(np.abs(tokens).max()):.4g}); use dtype='float32'."
+        )
+    return stored
 
 
 def _check_key(key):

@@ -26,8 +26,6 @@ from neurost.encoding import RoutingEncoder
 from neurost.metrics import correlation_score
 from neurost.tablet import TabletClassifier
 
-torch.set_num_threads(1)
-
 N_TRAIN, N_TEST = 96, 32
 ROI_LABELS = ["a"] * 3 + ["b"] * 3
 COMMON = dict(device="cpu", random_state=0, batch_size=8, patience=3, verbose=0)
@@ -110,6 +108,7 @@ def main(argv):
     parser.add_argument("out", type=Path)
     parser.add_argument("--kill-after", type=int)
     arguments = parser.parse_args(argv)
+    torch.set_num_threads(1)
     if arguments.kill_after:
         kill_after(arguments.kill_after)
     rng = np.random.default_rng(0)

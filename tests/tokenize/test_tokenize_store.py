@@ -203,3 +203,67 @@ def test_store_killed_by_sigkill_keeps_its_runs_and_resumes(tmp_path):
     store.add("b", run_image(40), tok)
     np.testing.assert_array_equal(store["b"], tok.transform(run_image(40)))
     assert sorted(p.name for p in (tmp_path / "tokens.h5.runs").iterdir()) == ["a.h5", "b.h5"]
+
+
+def test_shards_cover_every_run_once(monkeypatch):
+    from neurost.tokenize.store import shard_keys
+
+    keys = [f"sub-{i:02d}" for i in range(7)]
+    shards = [shard_keys(reversed(keys), (i, 3)) for i in range(3)]
+    assert sorted(sum(shards, [])) == keys
+    assert shards[0] == ["sub-00", "sub-03", "sub-06"]
+    # Under a launcher of 2 ranks, rank 1 takes its part of shard 1 of 3.
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    assert shard_keys(keys, (1, 3)) == ["sub-03"]
+    assert shard_keys(keys) == ["sub-01", "sub-03", "sub-05"]
+    for bad in [(3, 3), (-1, 2), (0, 0), (1.0, 2), (True, 2), "0/2", (0, 1, 2)]:
+        with pytest.raises(ValueError, match="shard must be a pair"):
+            shard_keys(keys, bad)
+
+
+def test_sharded_writers_fill_one_store(tmp_path):
+    runs = {f"r{i}": run_image(3, seed=i) for i in range(5)}
+    serial = TokenStore(tmp_path / "serial.h5").tokenize(runs, tokenizer())
+    sharded = TokenStore(tmp_path / "sharded.h5")
+    TokenStore(tmp_path / "sharded.h5").tokenize(runs, tokenizer(), shard=(1, 2))
+    assert sharded.keys() == ["r1", "r3"]
+    TokenStore(tmp_path / "sharded.h5").tokenize(runs, tokenizer(), shard=(0, 2))
+    assert sharded.keys() == serial.keys()
+    for key in runs:
+        np.testing.assert_array_equal(sharded.read(key), serial.read(key))
+
+
+def test_float16_storage_halves_the_disk_and_reads_float32(tmp_path):
+    runs = {"a": run_image(4)}
+    single = TokenStore(tmp_path / "f32.h5").tokenize(runs, tokenizer())
+    half = TokenStore(tmp_path / "f16.h5", dtype="float16").tokenize(runs, tokenizer())
+    assert half.settings()["dtype"] == "float16" and single.settings()["dtype"] == "float32"
+    with h5py.File(half.runs_dir / "a.h5") as file:
+        assert file["tokens"].dtype == np.float16
+    tokens = half.read("a")
+    assert tokens.dtype == np.float32
+    reference = single.read("a")
+    np.testing.assert_array_equal(tokens, reference.astype(np.float16).astype(np.float32))
+    assert np.abs(tokens - reference).max() <= np.abs(reference).max() * 2.0**-11
+    # Reopened without dtype, the store keeps its own; another dtype is refused.
+    TokenStore(tmp_path / "f16.h5").add("b", run_image(2), tokenizer())
+    with pytest.raises(ValueError, match="dtype: store has 'float16'"):
+        TokenStore(tmp_path / "f16.h5", dtype="float32").add("c", run_image(2), tokenizer())
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        TokenStore(tmp_path / "x.h5", dtype="int8")
+
+
+def test_float16_overflow_is_an_error(tmp_path):
+    image = run_image(2)
+    tok = SliceTokenizer(
+        ImageAutoencoder(torch.nn.Identity(), _huge, _three_channels, 1, 1, "huge", "cpu"),
+        grid_size=8, token_size=4,
+    ).fit()
+    with pytest.raises(ValueError, match="exceed the range of float16"):
+        TokenStore(tmp_path / "t.h5", dtype="float16").add("a", image, tok)
+    assert TokenStore(tmp_path / "t.h5").keys() == []
+
+
+def _huge(module, images):
+    return images[:, :1] * 1e6
