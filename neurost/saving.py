@@ -43,6 +43,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from neurost import __version__
+from neurost._utils import distributed
 from neurost._utils.files import atomic_write
 from neurost._utils.validation import check_path, describe
 
@@ -124,7 +125,10 @@ def save(estimator, path, *, overwrite=False):
         and scikit-learn scalers, label encoders and splitters.
     path : str or os.PathLike
         The file to write (``.safetensors`` is a good suffix). It is written
-        under a temporary name and renamed when complete.
+        under a temporary name and renamed when complete. Under a launcher
+        (``torchrun``, ``accelerate launch``), only rank 0 writes it: the
+        ranks of a data-parallel fit hold the same estimator, and one
+        script saves it once.
     overwrite : bool, default=False
         Whether an existing file may be replaced.
 
@@ -176,6 +180,8 @@ def save(estimator, path, *, overwrite=False):
         raise TypeError(f"overwrite must be True or False; got {describe(overwrite)}.")
     writer = _Writer()
     content = json.dumps(writer.encode(estimator, type(estimator).__name__))
+    if not distributed.is_main_process():
+        return
     metadata = {
         "format": "neurost",
         "format_version": str(FORMAT_VERSION),

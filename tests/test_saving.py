@@ -565,3 +565,17 @@ def test_paths_are_stored(tmp_path):
     neurost.save(classifier, path)
     loaded = neurost.load(path).checkpoint_dir
     assert loaded == tmp_path / "checkpoints" and isinstance(loaded, Path)
+
+
+def test_only_rank_0_of_a_launch_writes(tmp_path, monkeypatch):
+    from neurost.encoding import RidgeEncoder
+
+    rng = np.random.default_rng(0)
+    encoder = RidgeEncoder(backend="numpy").fit(rng.normal(size=(20, 3)), rng.normal(size=(20, 2)))
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    neurost.save(encoder, tmp_path / "model.safetensors")
+    assert not any(tmp_path.iterdir())
+    monkeypatch.setenv("RANK", "0")
+    neurost.save(encoder, tmp_path / "model.safetensors")
+    assert (tmp_path / "model.safetensors").is_file()

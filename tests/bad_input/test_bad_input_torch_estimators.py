@@ -38,6 +38,8 @@ SHARED = [
     ("weight_decay", -0.1, ValueError),
     ("grad_clip", -1.0, ValueError),
     ("grad_clip", 0.0, ValueError),
+    ("accumulation_steps", 0, ValueError),
+    ("accumulation_steps", 1.5, TypeError),
     ("max_epochs", 0, ValueError),
     ("max_epochs", 2.5, TypeError),
     ("batch_size", 0, ValueError),

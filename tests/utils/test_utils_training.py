@@ -196,3 +196,11 @@ def test_gradient_is_clipped_once_per_accumulated_step(monkeypatch):
         batch_size=4, accumulation_steps=4, grad_clip=1.0, seed=0,
     )
     assert len(norms) == 2  # 8 batches, 2 optimizer steps
+
+
+def test_batch_size_must_split_over_the_ranks(monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    with pytest.raises(ValueError, match="batch_size=3 must be a multiple of the 2 processes"):
+        fit_module(torch.nn.Linear(5, 1), _linear_data(8, 0), loss=torch.nn.MSELoss(),
+                   batch_size=3, max_epochs=1)
