@@ -118,7 +118,8 @@ def float16_cost(folder):
     from neurost.datasets import load_mni152
     from neurost.tokenize import SliceTokenizer, TokenStore
 
-    template = load_mni152()
+    t1 = load_mni152().template
+    template = nibabel.Nifti1Image(np.asarray(t1.dataobj, np.float32)[..., None], t1.affine)
     tokenizer = SliceTokenizer(device="cpu").fit()
     rows = []
     stores = {}
@@ -135,7 +136,7 @@ def float16_cost(folder):
     from neurost.tokenize.conform import Conformer
 
     conformer = Conformer(template.shape[:3], template.affine, tokenizer.grid_size)
-    original = conformer(np.asarray(template.dataobj, dtype=np.float32)[..., None])[0]
+    original = conformer(np.asarray(template.dataobj, dtype=np.float32))[0]
     brain = original != 0
     for dtype, volume in (("float32", reference), ("float16", half)):
         r = np.corrcoef(volume[brain], original[brain])[0, 1]

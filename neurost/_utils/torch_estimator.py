@@ -235,10 +235,11 @@ class TorchEstimator(BaseEstimator):
         data : callable, default=tuple
             Returns the arrays that identify the training data (the
             training and validation indices, the targets, a sample of the
-            inputs); called only with ``checkpoint_dir``. With the
-            parameters and ``seed`` they make the checkpoint's fingerprint,
-            so that a checkpoint is resumed only by the training that saved
-            it.
+            inputs); called only with ``checkpoint_dir`` or under a
+            launcher. With the parameters and ``seed`` they make the
+            fingerprint of the training: a checkpoint is resumed only by
+            the training that saved it, and every rank of a launch must
+            have rank 0's.
         name : str, default="model"
             The checkpoint's file name in ``checkpoint_dir`` (one per
             member of an ensemble).
@@ -249,9 +250,16 @@ class TorchEstimator(BaseEstimator):
             The per-epoch history.
         """
         checkpoint = fingerprint = None
+        if self.checkpoint_dir is not None or distributed.launched():
+            fingerprint = self._fingerprint(seed, name, data())
         if self.checkpoint_dir is not None:
             checkpoint = Path(self.checkpoint_dir).expanduser() / f"{name}.pt"
-            fingerprint = self._fingerprint(seed, name, data())
+        if distributed.launched() and distributed.broadcast(fingerprint) != fingerprint:
+            raise ValueError(
+                f"Rank {distributed.rank()} fits {type(self).__name__} on other data or "
+                "parameters than rank 0. Under a launcher every rank must load the same "
+                "data and make the same fits in the same order."
+            )
         try:
             return fit_module(
                 module, train_data, loss=loss, valid_data=valid_data, score=score,

@@ -1,6 +1,6 @@
 """Fit tiny torch estimators; run alone or once per rank under torchrun.
 
-Usage: ``python fit_worker.py OUT [--kill-after EPOCHS]``. Each process
+Usage: ``python fit_worker.py OUT [--kill-after EPOCHS] [--other-labels-on-rank R]``. Each process
 writes ``OUT/rank-<rank>.json`` with, per estimator, the SHA-256 of its
 fitted weights, the number of epochs and the best epoch of its history,
 and its score on held-out samples. With ``--kill-after``, rank 0 kills
@@ -107,6 +107,8 @@ def main(argv):
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--kill-after", type=int)
+    parser.add_argument("--other-labels-on-rank", type=int,
+                        help="this rank fits the classifier on other labels (a bug to catch)")
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
     if arguments.kill_after:
@@ -117,6 +119,9 @@ def main(argv):
         "RoutingEncoder": routing_data(rng),
         "FlowDecoder": flow_data(rng),
     }
+    if arguments.other_labels_on_rank == int(os.environ.get("RANK", "0")):
+        runs, labels = data["TabletClassifier"]
+        data["TabletClassifier"] = runs, 1 - labels
     results = {}
     for name, estimator in estimators(arguments.out / "checkpoints").items():
         X, y = data[name]

@@ -72,3 +72,12 @@ def test_two_nodes_on_the_loopback_address(tmp_path, two_ranks, launch):
     for name in ESTIMATORS:
         assert nodes[0][name]["weights"] == nodes[1][name]["weights"]
         assert abs(nodes[0][name]["score"] - two_ranks[0][name]["score"]) <= SCORE_TOLERANCE
+
+
+def test_ranks_fitting_other_data_are_stopped(tmp_path, launch):
+    command = launch.torchrun("--standalone", "--nproc_per_node=2", WORKER, tmp_path,
+                              "--other-labels-on-rank", "1")
+    process = launch.run(command, check=False)
+    assert process.returncode != 0
+    assert "Rank 1 fits TabletClassifier on other data or parameters than rank 0" in (
+        process.stdout + process.stderr)
