@@ -37,12 +37,14 @@ def launched():
 def process_state():
     """The ``accelerate.PartialState`` of this process.
 
-    Under a launcher, the first call joins the process group (NCCL when a
-    GPU is visible, else gloo).
+    Under a launcher, the first call joins the process group: NCCL when a
+    GPU is visible, else gloo (accelerate ignores the launch on a machine
+    without a GPU unless told to use the CPU).
     """
+    import torch
     from accelerate import PartialState
 
-    return PartialState()
+    return PartialState(cpu=not torch.cuda.is_available())
 
 
 def rank():

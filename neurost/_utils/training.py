@@ -318,15 +318,21 @@ def _accelerator(device, batch_size, accumulation_steps):
     samples of a step whatever the number of ranks.
     """
     n_ranks = distributed.world_size()
+    if n_ranks > 1 and device.type == "cpu" and torch.cuda.is_available():
+        raise ValueError(
+            "device='cpu' under a launcher on a machine with GPUs: the ranks train "
+            "together on the GPUs, one each; use device='auto' or 'cuda'."
+        )
     if n_ranks > 1 and batch_size % n_ranks:
         raise ValueError(
             f"batch_size={batch_size} must be a multiple of the {n_ranks} processes "
             "of the launch, which share every batch; choose a batch_size divisible "
             f"by {n_ranks}."
         )
+    distributed.process_state()
     return Accelerator(
         device_placement=False,
-        cpu=distributed.launched() and device.type == "cpu",
+        cpu=not torch.cuda.is_available(),
         gradient_accumulation_steps=accumulation_steps,
         dataloader_config=DataLoaderConfiguration(split_batches=True),
     )

@@ -3,7 +3,8 @@
 Usage: ``python fit_worker.py OUT [--kill-after EPOCHS] [--other-labels-on-rank R]``. Each process
 writes ``OUT/rank-<rank>.json`` with, per estimator, the SHA-256 of its
 fitted weights, the number of epochs and the best epoch of its history,
-and its score on held-out samples. With ``--kill-after``, rank 0 kills
+its score on held-out samples, the sizes of the training batches it
+computed and the size of its process group. With ``--kill-after``, rank 0 kills
 itself (SIGKILL, no clean-up) right after the checkpoint of that epoch of
 the first estimator is written, as a crashed node would.
 """
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
+from neurost._utils import training
 from neurost._utils.checkpoints import TrainingCheckpoint
 from neurost.decoding import FlowDecoder
 from neurost.encoding import RoutingEncoder
@@ -91,6 +93,18 @@ def history_summary(history):
             "valid_loss": valid}
 
 
+def record_batch_sizes(sizes):
+    """Record the size of every training batch this process trains on."""
+    step = training._Net.train_step_single
+
+    def recorded(self, batch, **fit_params):
+        inputs = batch[0]
+        sizes.add(len(next(iter(inputs.values())) if isinstance(inputs, dict) else inputs))
+        return step(self, batch, **fit_params)
+
+    training._Net.train_step_single = recorded
+
+
 def kill_after(epochs):
     """Make rank 0 die right after writing the checkpoint of epoch ``epochs``."""
     save = TrainingCheckpoint._save
@@ -101,6 +115,9 @@ def kill_after(epochs):
             os.kill(os.getpid(), signal.SIGKILL)
 
     TrainingCheckpoint._save = save_then_die
+
+
+step_of_skorch = training._Net.train_step_single
 
 
 def main(argv):
@@ -125,7 +142,10 @@ def main(argv):
     results = {}
     for name, estimator in estimators(arguments.out / "checkpoints").items():
         X, y = data[name]
+        batch_sizes = set()
+        record_batch_sizes(batch_sizes)
         estimator.fit(X[:N_TRAIN], y[:N_TRAIN])
+        training._Net.train_step_single = step_of_skorch
         X_test, y_test = X[N_TRAIN:], y[N_TRAIN:]
         if name == "TabletClassifier":
             modules = [estimator.model_]
@@ -143,6 +163,9 @@ def main(argv):
             "weights": weights_digest(modules),
             "histories": [history_summary(history) for history in histories],
             "score": float(score),
+            "batch_sizes": sorted(batch_sizes),
+            "world_size": torch.distributed.get_world_size()
+            if torch.distributed.is_initialized() else 1,
         }
     rank = int(os.environ.get("RANK", "0"))
     (arguments.out / f"rank-{rank}.json").write_text(json.dumps(results, indent=1))

@@ -43,6 +43,16 @@ def test_every_rank_ends_with_the_same_weights_and_epochs(two_ranks, name):
 
 
 @pytest.mark.parametrize("name", ESTIMATORS)
+def test_each_rank_trains_on_half_of_every_batch(one_process, two_ranks, name):
+    # batch_size=8 is the batch of both ranks together.
+    assert one_process[name]["world_size"] == 1
+    assert max(one_process[name]["batch_sizes"]) == 8
+    for rank in two_ranks:
+        assert rank[name]["world_size"] == 2
+        assert max(rank[name]["batch_sizes"]) == 4
+
+
+@pytest.mark.parametrize("name", ESTIMATORS)
 def test_two_ranks_score_as_one_process(one_process, two_ranks, name):
     assert abs(two_ranks[0][name]["score"] - one_process[name]["score"]) <= SCORE_TOLERANCE
 
@@ -70,6 +80,7 @@ def test_two_nodes_on_the_loopback_address(tmp_path, two_ranks, launch):
     launch.two_nodes([WORKER, tmp_path])
     nodes = launch.read_ranks(tmp_path, 2)
     for name in ESTIMATORS:
+        assert nodes[0][name]["world_size"] == 2
         assert nodes[0][name]["weights"] == nodes[1][name]["weights"]
         assert abs(nodes[0][name]["score"] - two_ranks[0][name]["score"]) <= SCORE_TOLERANCE
 
