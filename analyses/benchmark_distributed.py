@@ -13,8 +13,10 @@ use the two cores a single process would leave half idle.
    cohort over the wall time of the command(s), start-up included.
 2. **Training**: a ``TabletClassifier`` (preset ``small``, ``n_frames``
    16, 27 x 3072 tokens, batch 8, 3 epochs, no validation) on 96 random
-   runs, alone and under ``torchrun --nproc_per_node=2`` (gloo): samples/s
-   is training samples x epochs over the time of ``fit``.
+   runs, alone and under ``torchrun --nproc_per_node=2`` (gloo), with
+   ``accumulation_steps`` 1 and 4 (the gradients are all-reduced once per
+   optimizer step): samples/s is training samples x epochs over the time
+   of ``fit``.
 3. **float16 storage**: the MNI152 T1 template tokenized into a float32
    and a float16 store, decoded with ``inverse_transform``; Pearson r with
    the conformed template inside the brain, and the largest token change.
@@ -82,7 +84,7 @@ def tokenization(folder):
     ]
 
 
-def training_worker(out):
+def training_worker(out, accumulation_steps):
     """Fit under the launcher that started this process; rank 0 writes the time."""
     import torch
 
@@ -93,6 +95,7 @@ def training_worker(out):
     runs = rng.normal(size=(96, 16, 27, 3072)).astype(np.float32)
     labels = np.tile([0, 1], 48)
     classifier = TabletClassifier(preset="small", n_frames=16, batch_size=8, max_epochs=3,
+                                  accumulation_steps=accumulation_steps,
                                   validation_fraction=None, device="cpu", random_state=0)
     start = time.perf_counter()
     classifier.fit(runs, labels)
@@ -103,14 +106,15 @@ def training_worker(out):
 
 def training(folder):
     rows = []
-    for n in (1, 2):
-        out = folder / f"train-{n}.json"
-        command = [sys.executable, __file__, "--train-worker", out]
-        _timed([command if n == 1 else _torchrun(n, __file__, "--train-worker", out)])
-        result = json.loads(out.read_text())
-        label = "1 process" if n == 1 else f"torchrun, {n} ranks"
-        rows.append(("train TabletClassifier small", label,
-                     result["samples"] / result["seconds"], "samples/s"))
+    for steps in (1, 4):
+        for n in (1, 2):
+            out = folder / f"train-{n}-{steps}.json"
+            worker = [__file__, "--train-worker", str(out), str(steps)]
+            _timed([[sys.executable, *worker] if n == 1 else _torchrun(n, *worker)])
+            result = json.loads(out.read_text())
+            label = "1 process" if n == 1 else f"torchrun, {n} ranks"
+            rows.append((f"train TabletClassifier small, accumulation_steps={steps}", label,
+                         result["samples"] / result["seconds"], "samples/s"))
     return rows
 
 
@@ -161,6 +165,6 @@ def main():
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--train-worker"]:
-        training_worker(sys.argv[2])
+        training_worker(sys.argv[2], int(sys.argv[3]))
     else:
         main()
