@@ -47,7 +47,7 @@ class TokenStore:
         How tokens are stored; :meth:`read` returns float32 either way.
         ``"float16"`` halves the disk; its rounding changes a token by at
         most 2**-11 of its magnitude (measured on reconstructions in
-        ``analyses/benchmark_tokenize_shards.py``). None is the store's
+        ``analyses/benchmark_distributed.py``). None is the store's
         type, or float32 for a new store.
 
     Notes
