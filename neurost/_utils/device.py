@@ -10,7 +10,9 @@ def resolve_device(device):
     ----------
     device : {"auto", "cpu", "cuda"} or str or torch.device
         ``"auto"`` picks CUDA when a GPU is available, else the CPU;
-        ``"cuda:1"``-style names pick one GPU.
+        ``"cuda:1"``-style names pick one GPU. Under a launcher
+        (``torchrun``, ``accelerate launch``), ``"auto"`` and ``"cuda"``
+        pick the GPU of the process (``LOCAL_RANK``), one per rank.
 
     Returns
     -------
@@ -19,11 +21,16 @@ def resolve_device(device):
     Raises
     ------
     ValueError
-        If ``device`` is not a device name, or names CUDA on a machine
-        without a GPU.
+        If ``device`` is not a device name, names CUDA on a machine
+        without a GPU, or, under a launcher, another rank's GPU.
     """
     import torch
 
+    from . import distributed
+
+    if isinstance(device, str) and device in ("auto", "cuda") and distributed.launched():
+        if torch.cuda.is_available():
+            return torch.device("cuda", distributed.local_rank())
     if isinstance(device, torch.device):
         resolved = device
     elif isinstance(device, str):
@@ -49,5 +56,12 @@ def resolve_device(device):
         raise ValueError(
             f"device={device!r} asks for a GPU, but CUDA is not available on "
             "this machine; use device='auto' or 'cpu'."
+        )
+    if resolved.type == "cuda" and distributed.launched() and (
+        resolved.index is not None and resolved.index != distributed.local_rank()
+    ):
+        raise ValueError(
+            f"device={device!r} under a launcher: each rank uses its own GPU "
+            f"(LOCAL_RANK={distributed.local_rank()}); use device='auto' or 'cuda'."
         )
     return resolved

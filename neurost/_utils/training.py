@@ -229,8 +229,8 @@ def fit_module(
         state of another training, or if ``batch_size`` does not split
         evenly over the ranks of a launch.
     """
-    accelerator = _accelerator(resolve_device(device), batch_size, accumulation_steps)
-    device = accelerator.device if distributed.launched() else resolve_device(device)
+    device = resolve_device(device)
+    accelerator = _accelerator(device, batch_size, accumulation_steps)
     settings = dict(lr=lr, weight_decay=weight_decay, grad_clip=grad_clip, batch_size=batch_size)
     callbacks = [
         ("lr_schedule", LRScheduler(torch.optim.lr_scheduler.CosineAnnealingLR, T_max=max_epochs)),

@@ -56,7 +56,7 @@ def main(argv=None):
         command = arguments.command_parser
         try:
             return tokenize.run(arguments, command)
-        except (ValueError, TypeError, KeyError, FileNotFoundError) as error:
+        except (ValueError, TypeError, KeyError, OSError) as error:
             command.exit(1, f"{command.prog}: error: {error}\n")
     return 0
 

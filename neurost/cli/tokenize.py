@@ -60,7 +60,7 @@ def add_parser(commands):
     parser.add_argument("--batch-size", type=int, default=64, help="slices encoded at once")
     parser.add_argument(
         "--device", default="auto",
-        help="'auto', 'cpu' or 'cuda'; under torchrun, a GPU per rank (LOCAL_RANK)",
+        help="'auto', 'cpu' or 'cuda' (default: auto; under torchrun, the GPU of each rank)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(command_parser=parser)
@@ -69,20 +69,13 @@ def add_parser(commands):
 
 def run(arguments, parser):
     """Tokenize the runs named by the parsed ``arguments``; return the exit status."""
-    from .._utils import distributed
     from ..tokenize import SliceTokenizer, TokenStore
 
     runs = _runs(arguments, parser)
-    device = arguments.device
-    if distributed.launched() and device in ("auto", "cuda"):
-        import torch
-
-        if torch.cuda.is_available():
-            device = f"cuda:{distributed.local_rank()}"
     tokenizer = SliceTokenizer(
         autoencoder=arguments.autoencoder, grid_size=arguments.grid_size,
         token_size=arguments.token_size, scaling=arguments.scaling,
-        batch_size=arguments.batch_size, device=device,
+        batch_size=arguments.batch_size, device=arguments.device,
     ).fit()
     store = TokenStore(arguments.out, dtype=arguments.dtype)
     store.tokenize(runs, tokenizer, shard=arguments.shard, verbose=not arguments.quiet)
@@ -94,7 +87,12 @@ def _runs(arguments, parser):
     if bool(arguments.runs) == bool(arguments.list):
         parser.error("give the runs either as RUN arguments or with --list, not both or none")
     if arguments.list:
-        return _read_list(arguments.list, parser)
+        from ..io import load_run_list
+
+        try:
+            return load_run_list(arguments.list)
+        except (OSError, ValueError) as error:
+            parser.error(f"--list: {error}")
     runs = {}
     for path in arguments.runs:
         key = _NIFTI_SUFFIX.sub("", Path(path).name)
@@ -103,27 +101,6 @@ def _runs(arguments, parser):
                          f"'{path}'; use --list to give them keys of their own")
         runs[key] = path
     return runs
-
-
-def _read_list(table, parser):
-    import pandas as pd
-
-    try:
-        frame = pd.read_csv(table, sep="\t", dtype=str, keep_default_na=False)
-    except (OSError, ValueError) as error:
-        parser.error(f"--list: cannot read '{table}' as a tab-separated table ({error})")
-    missing = {"key", "path"} - set(frame.columns)
-    if missing:
-        parser.error(f"--list: '{table}' has no column {sorted(missing)}; its columns are "
-                     f"{list(frame.columns)}")
-    duplicated = frame["key"][frame["key"].duplicated()].tolist()
-    if duplicated:
-        parser.error(f"--list: '{table}' gives the key {duplicated[0]!r} to several runs")
-    empty = frame.index[(frame["key"] == "") | (frame["path"] == "")].tolist()
-    if empty:
-        parser.error(f"--list: row {empty[0] + 1} of '{table}' has an empty key or path")
-    folder = table.parent
-    return {key: str(folder / path) for key, path in zip(frame["key"], frame["path"])}
 
 
 def _shard(text):

@@ -8,6 +8,8 @@
 - :func:`load_responses` / :func:`save_responses` read parts of, and
   safely write, large (n_samples, n_targets) matrices in HDF5.
 - :func:`load_events` reads and validates BIDS ``events.tsv`` files.
+- :func:`load_run_list` reads a table of runs (``key``, ``path``) to
+  tokenize.
 - :func:`load_cifti_subcortical` returns the voxels of a CIFTI-2 file.
 - :func:`load_video` reads a video (array, images, GIF or video file) with
   its frame rate; :func:`to_luminance`, :func:`resample_video` and
@@ -33,6 +35,7 @@ _MODULES = {
     "load_cifti_subcortical": "cifti",
     "load_events": "events",
     "load_responses": "responses",
+    "load_run_list": "run_list",
     "load_video": "video",
     "resample_video": "video",
     "save_responses": "responses",
@@ -51,6 +54,7 @@ __all__ = [
     "load_cifti_subcortical",
     "load_events",
     "load_responses",
+    "load_run_list",
     "load_video",
     "resample_video",
     "save_responses",

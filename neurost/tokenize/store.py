@@ -44,7 +44,7 @@ class TokenStore:
         runs beside it, on the first :meth:`add`. An existing file that is
         not a token store is never written to.
     dtype : {"float32", "float16"} or None, default=None
-        How tokens are stored; :meth:`read` returns float32 either way.
+        How tokens are stored (a string); :meth:`read` returns float32 either way.
         ``"float16"`` halves the disk; its rounding changes a token by at
         most 2**-11 of its magnitude (measured on reconstructions in
         ``analyses/benchmark_distributed.py``). None is the store's
@@ -84,7 +84,7 @@ class TokenStore:
     def __init__(self, path, dtype=None):
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a file path; got {describe(path)}.")
-        if dtype is not None and dtype not in DTYPES:
+        if dtype is not None and not (isinstance(dtype, str) and dtype in DTYPES):
             raise ValueError(f"dtype must be one of {DTYPES} or None; got {describe(dtype)}.")
         self.dtype = dtype
         self.path = Path(path).expanduser()
@@ -174,8 +174,6 @@ class TokenStore:
                 self._check_shape(key, file["tokens"].shape, shape)
             return self
         start = self._resume_point(key, partial, shape)
-        import h5py
-
         with _open_for_writing(partial, key) as file:
             if "tokens" not in file:
                 file.create_dataset(
@@ -223,21 +221,15 @@ class TokenStore:
             raise TypeError(f"runs must be a dict of key -> run; got {describe(runs)}.")
         for key in runs:
             _check_key(key)
-        keys = shard_keys(runs, shard)
-        progress = None
-        if verbose and distributed.is_main_process():
-            from tqdm.auto import tqdm
+        from tqdm.auto import tqdm
 
-            total = sum(int(_open_volume_run(runs[key]).shape[3]) for key in keys)
-            progress = tqdm(total=total, desc="tokenizing", unit="frame")
-        try:
+        keys = shard_keys(runs, shard)
+        shown = bool(verbose) and distributed.is_main_process()
+        total = sum(int(_open_volume_run(runs[key]).shape[3]) for key in keys) if shown else None
+        with tqdm(total=total, desc="tokenizing", unit="frame", disable=not shown) as progress:
             for key in keys:
                 self.add(key, runs[key], tokenizer)
-                if progress is not None:
-                    progress.update(int(_open_volume_run(runs[key]).shape[3]))
-        finally:
-            if progress is not None:
-                progress.close()
+                progress.update(self.n_frames(key))
         return self
 
     def _prepare_index(self, config, tokenizer_name):

@@ -93,8 +93,9 @@ def history_summary(history):
             "valid_loss": valid}
 
 
-def record_batch_sizes(sizes):
-    """Record the size of every training batch this process trains on."""
+def record_batch_sizes():
+    """Make every training batch's size go into the returned set."""
+    sizes = set()
     step = training._Net.train_step_single
 
     def recorded(self, batch, **fit_params):
@@ -103,6 +104,7 @@ def record_batch_sizes(sizes):
         return step(self, batch, **fit_params)
 
     training._Net.train_step_single = recorded
+    return sizes
 
 
 def kill_after(epochs):
@@ -115,9 +117,6 @@ def kill_after(epochs):
             os.kill(os.getpid(), signal.SIGKILL)
 
     TrainingCheckpoint._save = save_then_die
-
-
-step_of_skorch = training._Net.train_step_single
 
 
 def main(argv):
@@ -139,13 +138,12 @@ def main(argv):
     if arguments.other_labels_on_rank == int(os.environ.get("RANK", "0")):
         runs, labels = data["TabletClassifier"]
         data["TabletClassifier"] = runs, 1 - labels
+    batch_sizes = record_batch_sizes()
     results = {}
     for name, estimator in estimators(arguments.out / "checkpoints").items():
         X, y = data[name]
-        batch_sizes = set()
-        record_batch_sizes(batch_sizes)
+        batch_sizes.clear()
         estimator.fit(X[:N_TRAIN], y[:N_TRAIN])
-        training._Net.train_step_single = step_of_skorch
         X_test, y_test = X[N_TRAIN:], y[N_TRAIN:]
         if name == "TabletClassifier":
             modules = [estimator.model_]

@@ -3,14 +3,16 @@
 import signal
 import subprocess
 import sys
-import time
+from pathlib import Path
 
+import h5py
 import nibabel
 import numpy as np
 import pytest
 
 from neurost.tokenize import TokenStore
 
+KILLED = Path(__file__).parent / "tokenize_killed.py"
 #: A small conformed grid, so that one token covers the cube (3072 dims).
 SETTINGS = ["--grid-size", "32", "--token-size", "32", "--quiet"]
 N_RUNS = 5
@@ -84,20 +86,16 @@ def test_torchrun_gives_each_rank_a_shard(cohort, serial, launch, tmp_path):
 
 
 def test_killed_shard_resumes(tmp_path, launch):
-    # One long run, killed as soon as its partial file appears.
     rng = np.random.default_rng(1)
-    data = rng.normal(size=(12, 14, 12, 400)).astype(np.float32) + 100
+    data = rng.normal(size=(12, 14, 12, 64)).astype(np.float32) + 100
     nibabel.Nifti1Image(data, np.diag([2.0, 2.0, 2.0, 1.0])).to_filename(tmp_path / "long.nii")
-    command = neurost("tokenize", tmp_path / "long.nii", "--out", tmp_path / "t.h5", *SETTINGS)
-    partial = tmp_path / "t.h5.runs" / "long.h5.partial"
-    process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    while not partial.exists() and process.poll() is None:
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL
+    arguments = ["tokenize", tmp_path / "long.nii", "--out", tmp_path / "t.h5", *SETTINGS]
+    killed = launch.run([sys.executable, KILLED, *arguments], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    with h5py.File(tmp_path / "t.h5.runs" / "long.h5.partial") as partial:
+        assert partial.attrs["frames_written"] == 32  # two blocks of 16 frames
     assert TokenStore(tmp_path / "t.h5").keys() == []  # the partial run is not listed
-    launch.run(command)
+    launch.run(neurost(*arguments))
     launch.run(neurost("tokenize", tmp_path / "long.nii", "--out", tmp_path / "ref.h5", *SETTINGS))
     np.testing.assert_array_equal(
         TokenStore(tmp_path / "t.h5").read("long"), TokenStore(tmp_path / "ref.h5").read("long")
@@ -122,6 +120,10 @@ def test_bad_tables_are_named(launch, tmp_path):
     process = launch.run(neurost("tokenize", "--list", table, "--out", tmp_path / "t.h5"),
                          check=False)
     assert process.returncode == 2 and "has no column ['key']" in process.stderr
+    table.write_text("key\tpath\na\tb.nii\na\tc.nii\n")
+    process = launch.run(neurost("tokenize", "--list", table, "--out", tmp_path / "t.h5"),
+                         check=False)
+    assert process.returncode == 2 and "gives the key 'a' to several runs" in process.stderr
     table.write_text("key\tpath\na\tmissing.nii\n")
     process = launch.run(neurost("tokenize", "--list", table, "--out", tmp_path / "t.h5"),
                          check=False)

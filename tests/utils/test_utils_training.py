@@ -204,3 +204,18 @@ def test_batch_size_must_split_over_the_ranks(monkeypatch):
     with pytest.raises(ValueError, match="batch_size=3 must be a multiple of the 2 processes"):
         fit_module(torch.nn.Linear(5, 1), _linear_data(8, 0), loss=torch.nn.MSELoss(),
                    batch_size=3, max_epochs=1)
+
+
+def test_under_a_launcher_each_rank_takes_its_own_gpu(monkeypatch):
+    from neurost._utils.device import resolve_device
+
+    monkeypatch.setenv("WORLD_SIZE", "4")
+    monkeypatch.setenv("RANK", "3")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert resolve_device("auto") == torch.device("cpu")  # no GPU here
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert resolve_device("auto") == resolve_device("cuda") == torch.device("cuda", 1)
+    assert resolve_device("cuda:1") == torch.device("cuda", 1)
+    assert resolve_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="each rank uses its own GPU"):
+        resolve_device("cuda:0")
