@@ -201,17 +201,13 @@ def make_cohort(
     names = list(NETWORKS)
     labels = rng.permutation(np.arange(n_subjects) % 2)
     trait = rng.standard_normal(n_subjects)
-    phi = np.exp(-t_r / _TIME_CONSTANT)
 
     runs, series, couplings, amplitudes = [], [], [], []
     for subject in range(n_subjects):
-        loadings = _loadings(names, labels[subject], effect_size, rng)
-        amplitude = np.ones(len(names))
-        gain = np.exp(_TRAIT_GAIN * effect_size * trait[subject])
-        amplitude[names.index(TRAIT_NETWORK)] = gain
-        z = amplitude * (_ar1(n_frames, len(names), phi, rng) @ loadings.T)
-        voxels = (maps[:, mask].T @ z.T).astype(np.float32)
-        voxels += _noise(mask, n_frames, resolution, noise, rng)
+        voxels, z, loadings, amplitude = simulate_run(
+            maps, mask, labels[subject], trait[subject], n_frames, t_r, resolution,
+            effect_size, noise, rng,
+        )
         run = _masked_image(mask, voxels, affine, resolution, t_r, nibabel)
         if paths is None:
             runs.append(run)
@@ -328,6 +324,28 @@ def _network_maps(mask, affine):
         network[network < _MAP_FLOOR] = 0
         maps.append(network * mask)
     return np.stack(maps)
+
+
+def simulate_run(maps, mask, label, trait, n_frames, t_r, resolution, effect_size, noise, rng):
+    """One subject's run (see :func:`make_cohort`).
+
+    Returns
+    -------
+    voxels : numpy.ndarray of shape (n_brain_voxels, n_frames), float32
+    z : numpy.ndarray of shape (n_frames, n_networks)
+        The network time series.
+    loadings : numpy.ndarray of shape (n_networks, n_networks)
+    amplitude : numpy.ndarray of shape (n_networks,)
+    """
+    names = list(NETWORKS)
+    loadings = _loadings(names, label, effect_size, rng)
+    amplitude = np.ones(len(names))
+    amplitude[names.index(TRAIT_NETWORK)] = np.exp(_TRAIT_GAIN * effect_size * trait)
+    phi = np.exp(-t_r / _TIME_CONSTANT)
+    z = amplitude * (_ar1(n_frames, len(names), phi, rng) @ loadings.T)
+    voxels = (maps[:, mask].T @ z.T).astype(np.float32)
+    voxels += _noise(mask, n_frames, resolution, noise, rng)
+    return voxels, z, loadings, amplitude
 
 
 def _loadings(names, label, effect_size, rng):
