@@ -13,6 +13,7 @@ version, files, original source and citation)::
 
 from ..io.meshes import MESH_KINDS, N_VERTICES, load_surface_mesh
 from .cohort import LABEL_NETWORKS, NETWORKS, TRAIT_NETWORK, make_cohort
+from .derivatives import make_fmriprep_derivatives
 from .images import NATURAL_IMAGES, load_natural_images
 from .motion import MOTIONS, convolve_hrf, make_motion_dataset
 from .nitime_runs import (
@@ -47,6 +48,7 @@ __all__ = [
     "load_sample_video",
     "load_surface_mesh",
     "make_cohort",
+    "make_fmriprep_derivatives",
     "make_motion_dataset",
     "make_routing_dataset",
 ]

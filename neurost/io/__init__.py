@@ -8,6 +8,10 @@
 - :func:`load_responses` / :func:`save_responses` read parts of, and
   safely write, large (n_samples, n_targets) matrices in HDF5.
 - :func:`load_events` reads and validates BIDS ``events.tsv`` files.
+- :func:`load_fmriprep` lists the runs of fMRIPrep derivatives (BIDS
+  entities, paths, TR, participants, nilearn's confounds), and
+  :func:`denoise` regresses confounds out of a run and scrubs it, a block
+  of frames at a time.
 - :func:`load_run_list` reads a table of runs (``key``, ``path``) to
   tokenize.
 - :func:`load_cifti_subcortical` returns the voxels of a CIFTI-2 file.
@@ -30,10 +34,12 @@ _MODULES = {
     "Video": "video",
     "frames_per_tr": "video",
     "get_t_r": "bold",
+    "denoise": "denoise",
     "iter_frames": "frames",
     "load_bold": "bold",
     "load_cifti_subcortical": "cifti",
     "load_events": "events",
+    "load_fmriprep": "fmriprep",
     "load_responses": "responses",
     "load_run_list": "run_list",
     "load_video": "video",
@@ -47,12 +53,14 @@ __all__ = [
     "SurfaceRun",
     "Video",
     "atomic_write",
+    "denoise",
     "frames_per_tr",
     "get_t_r",
     "iter_frames",
     "load_bold",
     "load_cifti_subcortical",
     "load_events",
+    "load_fmriprep",
     "load_responses",
     "load_run_list",
     "load_video",

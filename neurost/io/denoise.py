@@ -71,7 +71,8 @@ def denoise(
     ValueError
         If ``img`` is not a 4D volume, ``confounds`` does not have one row
         per frame or holds NaN or Inf, ``sample_mask`` is out of range or
-        keeps fewer than 2 frames, ``mask_img`` is not on the run's grid,
+        keeps fewer than 2 frames, the confounds span (almost) all kept
+        frames, ``mask_img`` is not on the run's grid,
         or ``standardize`` is not one of the choices.
 
     Notes
@@ -169,6 +170,11 @@ def _basis(confounds, kept, n_frames, detrend):
     q, r, _ = qr(np.column_stack(columns), mode="economic", pivoting=True)
     diagonal = np.abs(np.diag(r))
     rank = int((diagonal > diagonal[0] * len(kept) * _EPS).sum()) if diagonal.size else 0
+    if rank >= len(kept) - 1:
+        raise ValueError(
+            f"confounds: {rank} independent regressors for {len(kept)} kept frames leave "
+            "no signal to clean; use fewer confounds (a smaller strategy) or a longer run."
+        )
     return q[:, :rank]
 
 
