@@ -6,7 +6,7 @@ import pytest
 from nilearn.signal import clean
 
 from neurost.io import iter_frames
-from neurost.io.denoise import denoise
+from neurost.io.cleaning import denoise
 
 N_FRAMES = 50
 
