@@ -7,6 +7,7 @@ import numbers
 import os
 import pickle
 import warnings
+from collections.abc import Mapping
 from numbers import Integral
 from pathlib import Path
 
@@ -22,6 +23,12 @@ from tqdm.auto import tqdm
 from .._utils.device import resolve_device
 from .._utils.validation import check_path, close_matches, describe
 from ..io._reading import open_hdf5
+from ._huggingface import (
+    check_vision_model,
+    is_transformers_model,
+    load_model_folder,
+    vision_forward,
+)
 from ._images import ImageSource, check_image_size, check_same_size, to_batch
 from .gabor import GaborPyramid
 
@@ -35,51 +42,67 @@ class _Captured(Exception):
 
 
 class BackboneFeatures(TransformerMixin, BaseEstimator):
-    """Patch-feature grids of images from one layer of a vision backbone.
+    """Patch-feature grids of images from one or several layers of a vision backbone.
 
     The images go through ``model`` (a ViT or a CNN); the output of one of
     its layers is captured with a forward hook and returned as a grid of
     feature vectors, one per image patch: the input of a transformer brain
     encoder, or, flattened, of a linear encoding model. For a ViT, tokens
-    that are not patches (class and register tokens) are dropped.
+    that are not patches (class and register tokens) are dropped. A list of
+    layers is read in one forward pass, one grid per layer (the input of a
+    layer ensemble).
 
     Parameters
     ----------
     model : torch.nn.Module or str or os.PathLike or None, default=None
-        The backbone, already loaded (timm, torchvision, ``torch.hub``...),
-        or the path of a TorchScript file, or (with ``allow_pickle=True``)
-        of a whole module saved by :func:`torch.save`. A file of weights
-        alone (a state dict, ``.safetensors`` or ``torch.save``) is not a
-        model: build the model, load the weights into it
-        (``model.load_state_dict``) and pass the module. None uses :class:`~neurost.features.GaborPyramid`, a
+        The backbone, already loaded (timm, torchvision, ``torch.hub``, a
+        Hugging Face ``transformers`` vision model such as ``Dinov2Model``,
+        ``ViTModel`` or ``CLIPVisionModel``...), or a path: the folder a
+        ``transformers`` model's ``save_pretrained`` wrote (``config.json``
+        and weights; loaded with ``AutoModel`` from local files only,
+        running no code from the folder; needs ``pip install transformers``), a
+        TorchScript file, or (with ``allow_pickle=True``) a whole module
+        saved by :func:`torch.save`. A file of weights alone (a state
+        dict, ``.safetensors`` or ``torch.save``) is not a model: build the
+        model, load the weights into it (``model.load_state_dict``) and
+        pass the module. None uses :class:`~neurost.features.GaborPyramid`, a
         fixed V1-like model for offline examples; real analyses should pass
         a pretrained backbone such as DINOv2. The module is used in eval
         mode and on ``device`` during :meth:`transform`; its training flags
         and device are restored afterwards.
-    layer : str or None, default=None
+    layer : str or list of str or None, default=None
         Name of the layer to read, from ``model.named_modules()`` (e.g.
-        ``"blocks.8.attn"``); None reads the model's output. Layers of a
-        TorchScript model cannot be hooked: pass None.
+        ``"blocks.8.attn"`` in timm, ``"encoder.layer.8"`` in a
+        ``transformers`` DINOv2, whose names depend on the transformers
+        version); None reads the model's output. A list of names reads
+        each of them in the same forward pass (their grids must have one
+        shape). Layers of a TorchScript model cannot be hooked: pass None.
     kind : {"tokens", "attention_query"}, default="tokens"
         ``"tokens"``: the layer's output: tokens (n, L, C), a feature map
         (n, C, h, w) or vectors (n, C). ``"attention_query"``: the query
-        vectors of the attention layer ``layer``, either a layer with a
-        ``qkv`` :class:`torch.nn.Linear` (timm and DINOv2 layout; the first
-        third of its outputs) or a :class:`torch.nn.MultiheadAttention`
-        (queries computed from its input projection).
+        vectors of the attention layer ``layer``, one that holds its query
+        projection as a :class:`torch.nn.Linear`, either ``q_proj`` or
+        ``query`` (the ``transformers`` layouts: the attention module of a
+        block, e.g. ``"encoder.layer.8.attention"`` of a DINOv2) or ``qkv``
+        (the timm and ``torch.hub`` DINOv2 layout; the first third of its
+        outputs), or a :class:`torch.nn.MultiheadAttention` (queries
+        computed from its input projection).
     image_size : int or (int, int) or None, default=None
         Resize every image to this (height, width), in pixels (bilinear,
         antialiased). None keeps the images' size, which must then be the
         same for all images.
     mean, std : sequence of 3 float or None, default=ImageNet statistics
         Per-channel normalisation of RGB values in [0, 1]:
-        ``(x - mean) / std``. None skips that step.
+        ``(x - mean) / std``. None skips that step. The default suits
+        DINOv2 and ViT; CLIP was trained with ``mean=(0.4815, 0.4578,
+        0.4082)``, ``std=(0.2686, 0.2613, 0.2758)``.
     batch_size : int, default=32
         Images per forward pass.
     device : {"auto", "cpu", "cuda"} or str or torch.device, default="auto"
         Where the model runs; "auto" picks CUDA when available.
     cache : str or os.PathLike or None, default=None
-        An HDF5 file of the features (dataset ``"features"``). If it exists
+        An HDF5 file of the features (dataset ``"features"``, shaped as
+        :meth:`transform` returns them). If it exists
         and was computed from the same model, layer, kind, size,
         normalisation and images, it is read instead of recomputing; if it
         was computed otherwise, an error is raised. It is written batch by
@@ -98,8 +121,8 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     ----------
     model_ : torch.nn.Module
         The backbone (the module passed, or the one loaded).
-    layer_ : str or None
-        The layer read.
+    layer_ : str or list of str or None
+        The layer read (a list when ``layer`` is a list).
     device_ : torch.device
         The device the model runs on.
     image_size_ : tuple of int or None
@@ -110,11 +133,25 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     ``X`` holds images, not a table: a list of images of shape (H, W) or
     (H, W, 3) (uint8 0-255 or float 0-1; grey levels are repeated to RGB,
     an alpha channel is dropped), an array (n_images, H, W) or
-    (n_images, H, W, 3), or a list of image file paths. A ViT's patch grid
-    is taken from ``model.num_prefix_tokens`` (the number of class and
-    register tokens) when the model has it, else from the input size and
-    ``model.patch_embed.patch_size`` (or ``model.patch_size``), else the
-    tokens must form a square grid.
+    (n_images, H, W, 3), or a list of image file paths.
+
+    A ViT's patch grid is the tokens after its class and register tokens.
+    Their number is read from the model where it declares it:
+    ``model.num_prefix_tokens`` (timm), or one class token plus the
+    configuration's ``num_register_tokens`` for a ``transformers`` model
+    with registers (``Dinov2WithRegistersModel``). Otherwise it is the
+    number of tokens minus the patches of the input, given its size and
+    ``model.patch_embed.patch_size``, ``model.patch_size`` or
+    ``model.config.patch_size`` (``transformers``); without any of them the
+    tokens must form a square grid. The output of a ``transformers`` model
+    (``layer=None``) is its output object's first field
+    (``last_hidden_state`` for the base models).
+
+    A ``transformers`` model gets the images as ``pixel_values``; one that
+    can interpolate its position embeddings (``interpolate_pos_encoding``:
+    ViT, CLIP) is asked to, so that it takes images of any size, not only
+    its configuration's ``image_size`` (there the embeddings are used
+    unchanged). DINOv2 always interpolates them.
 
     Examples
     --------
@@ -124,14 +161,30 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     >>> BackboneFeatures().fit_transform(images).shape
     (2, 16, 16, 34)
 
-    With DINOv2 ViT-B/14 from a local ``torch.hub`` cache, the query
-    vectors of block 8 on a 31 x 31 patch grid::
+    The setting of the transformer brain encoder: the query vectors of
+    block 8 of DINOv2 ViT-B/14 on a 31 x 31 patch grid of 434 x 434 images,
+    from the local folder ``~/models/dinov2-base`` that
+    ``Dinov2Model.from_pretrained("facebook/dinov2-base").save_pretrained(folder)``
+    wrote (on a machine with network; neurost never downloads). The layer
+    names are those of transformers 5; transformers 4 names the attention
+    module ``"encoder.layer.8.attention.attention"``::
+
+        features = BackboneFeatures(
+            "~/models/dinov2-base", layer="encoder.layer.8.attention",
+            kind="attention_query", image_size=434,
+        ).fit_transform(images)  # (n_images, 31, 31, 768)
+
+    The same from the ``torch.hub`` DINOv2, and the tokens of blocks 6, 8
+    and 10 in one pass, one grid per block::
 
         model = torch.hub.load("facebookresearch/dinov2", "dinov2_vitb14")
         features = BackboneFeatures(
             model, layer="blocks.8.attn", kind="attention_query",
             image_size=434,
         ).fit_transform(images)  # (n_images, 31, 31, 768)
+        layers = BackboneFeatures(
+            model, layer=["blocks.6", "blocks.8", "blocks.10"], image_size=434,
+        ).fit_transform(images)  # (n_images, 3, 31, 31, 768)
     """
 
     def __init__(
@@ -162,7 +215,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "model": [None, nn.Module, str, os.PathLike],
-        "layer": [None, str],
+        "layer": [None, str, list, tuple],
         "kind": [StrOptions(set(KINDS))],
         "image_size": [None, Interval(Integral, 1, None, closed="left"), tuple, list],
         "mean": [None, "array-like"],
@@ -220,14 +273,17 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         -------
         numpy.ndarray of shape (n_images, grid_h, grid_w, n_channels), float32
             One feature vector per patch; (n_images, 1, 1, n_channels) for a
-            layer that outputs one vector per image.
+            layer that outputs one vector per image. With a list of layers,
+            shape (n_images, n_layers, grid_h, grid_w, n_channels): the grid
+            of each layer, in the order of ``layer``.
 
         Raises
         ------
         ValueError
             For images of different sizes without ``image_size``, a token
-            count that does not fit a patch grid, or a cache computed from
-            other settings or images.
+            count that does not fit a patch grid, layers of a list whose
+            grids differ in shape, or a cache computed from other settings
+            or images.
         """
         check_is_fitted(self)
         source = ImageSource(X)
@@ -240,10 +296,13 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
 
     def _extract(self, source, input_size, start, write):
         """Run the model on images ``start:`` and pass each batch to ``write``."""
-        model, layer = self.model_, self.layer_
+        model, several = self.model_, isinstance(self.layer_, list)
+        names = self.layer_ if several else [self.layer_]
+        modules = dict(model.named_modules())
+        layers = {name: modules[name] for name in names if name is not None}
         captured = {}
-        module = None if layer is None else dict(model.named_modules())[layer]
-        handles = _register_hooks(module, self.kind, captured)
+        handles = _register_hooks(layers, self.kind, captured)
+        forward = vision_forward(model) if is_transformers_model(model) else model
         try:
             with _inference_mode(model, self.device_) as dtype:
                 progress = tqdm(
@@ -259,30 +318,36 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
                         ).to(self.device_, dtype)
                         captured.clear()
                         try:
-                            output = model(batch)
+                            output = forward(batch)
                         except _Captured:
                             output = None
-                        if module is not None:
-                            if "value" not in captured:
+                        grids = []
+                        for name in names:
+                            if name is not None and name not in captured:
                                 raise ValueError(
-                                    f"layer={layer!r} was not run by the model's "
+                                    f"layer={name!r} was not run by the model's "
                                     "forward pass; choose a layer the model uses."
                                 )
-                            output = captured["value"]
-                        features = self._to_grid(output, module, input_size)
-                        write(begin, features)
+                            value = output if name is None else captured[name]
+                            grids.append(
+                                self._to_grid(value, layers.get(name), name, input_size)
+                            )
+                        write(begin, _stack_layers(grids, names) if several else grids[0])
                         progress.update(stop - begin)
         finally:
             for handle in handles:
                 handle.remove()
 
-    def _to_grid(self, output, module, input_size):
+    def _to_grid(self, output, module, name, input_size):
+        if isinstance(output, Mapping) and output:
+            # A transformers output object: its first field (last_hidden_state).
+            output = next(iter(output.values()))
         if isinstance(output, (tuple, list)) and output:
             output = output[0]
         if not isinstance(output, torch.Tensor):
             raise TypeError(
-                f"layer={self.layer_!r} outputs {type(output).__name__}; expected "
-                "a tensor (or a tuple starting with one)."
+                f"layer={name!r} outputs {type(output).__name__}; expected "
+                "a tensor (or a tuple or transformers output starting with one)."
             )
         if (
             self.kind == "tokens"
@@ -298,7 +363,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
             grid = output[:, None, None, :]
         else:
             raise ValueError(
-                f"layer={self.layer_!r} outputs shape {tuple(output.shape)}; "
+                f"layer={name!r} outputs shape {tuple(output.shape)}; "
                 "expected tokens (n, L, C), a feature map (n, C, h, w) or "
                 "vectors (n, C)."
             )
@@ -311,7 +376,7 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         settings = {
             "model_class": f"{type(self.model_).__module__}.{type(self.model_).__qualname__}",
             "model_digest": _module_digest(self.model_),
-            "layer": "" if self.layer_ is None else self.layer_,
+            "layer": "" if self.layer_ is None else str(self.layer_),
             "kind": self.kind,
             "image_size": f"{input_size[0]}x{input_size[1]}",
             "resized": self.image_size_ is not None,
@@ -432,7 +497,11 @@ def _load_model(model, allow_pickle):
     if model is None:
         return GaborPyramid()
     if isinstance(model, nn.Module):
+        if is_transformers_model(model):
+            check_vision_model(model)
         return model
+    if Path(model).expanduser().is_dir():
+        return load_model_folder(Path(model).expanduser())
     path = check_path(model, "model")
     try:
         with warnings.catch_warnings():
@@ -473,6 +542,21 @@ def _load_model(model, allow_pickle):
 
 
 def _check_layer(model, layer, kind):
+    """Check ``layer`` (a name, a list of names or None); return it (a list as a list)."""
+    if not isinstance(layer, (list, tuple)):
+        return _check_layer_name(model, layer, kind)
+    if not layer or not all(isinstance(name, str) for name in layer):
+        raise ValueError(
+            "layer must be None, a layer name or a non-empty list of layer "
+            f"names; got {describe(layer)}."
+        )
+    repeated = sorted({name for name in layer if list(layer).count(name) > 1})
+    if repeated:
+        raise ValueError(f"layer lists {', '.join(map(repr, repeated))} more than once.")
+    return [_check_layer_name(model, name, kind) for name in layer]
+
+
+def _check_layer_name(model, layer, kind):
     if layer is None:
         if kind == "attention_query":
             raise ValueError(
@@ -488,6 +572,7 @@ def _check_layer(model, layer, kind):
         )
     modules = dict(model.named_modules())
     if layer not in modules:
+        _raise_out_of_range(model, layer, modules)
         names = [name for name in modules if name]
         message = f"layer={layer!r} is not a module of {type(model).__name__}."
         suggestions = close_matches(layer, names)
@@ -499,28 +584,83 @@ def _check_layer(model, layer, kind):
             more = f" ... ({len(names)} in all; see model.named_modules())"
         raise ValueError(f"{message} Available layers: {shown}{more}.")
     module = modules[layer]
-    if kind == "attention_query" and not (
-        isinstance(module, nn.MultiheadAttention)
-        or isinstance(getattr(module, "qkv", None), nn.Linear)
-    ):
-        raise ValueError(
-            f"kind='attention_query' needs an attention layer: layer={layer!r} "
-            f"({type(module).__name__}) is neither a torch.nn.MultiheadAttention "
-            "nor a module with a 'qkv' torch.nn.Linear."
-        )
+    if kind == "attention_query" and not isinstance(module, nn.MultiheadAttention):
+        _check_query_layout(layer, module)
     return layer
 
 
-def _register_hooks(module, kind, captured):
-    """Hook ``module`` so that a forward pass stores the wanted tensor and stops."""
-    if module is None:
-        return []
-    if kind == "tokens":
-        def keep_output(_, __, output):
-            captured["value"] = output
+def _check_query_layout(layer, module):
+    """Raise unless ``module`` holds a query projection that can be read."""
+    projection = _query_projection(module)
+    if projection is None:
+        message = (
+            f"kind='attention_query' needs an attention layer: layer={layer!r} "
+            f"({type(module).__name__}) is neither a torch.nn.MultiheadAttention "
+            "nor a module with a 'q_proj', 'query' or 'qkv' torch.nn.Linear."
+        )
+        inside = [
+            f"{layer}.{name}" for name, child in module.named_modules()
+            if name and (isinstance(child, nn.MultiheadAttention) or _query_projection(child))
+        ]
+        if inside:
+            message += f" Did you mean {' or '.join(map(repr, inside[:3]))}?"
+        raise ValueError(message)
+    if projection[1] is None:
+        raise ValueError(
+            f"layer={layer!r}: its qkv layer has {projection[0].out_features} "
+            "outputs, not a multiple of 3 (queries, keys, values)."
+        )
+
+
+def _raise_out_of_range(model, layer, modules):
+    """Raise if ``layer`` indexes past the end of a list of layers, naming its length."""
+    parts = layer.split(".")
+    found = 0
+    while found < len(parts) and ".".join(parts[: found + 1]) in modules:
+        found += 1
+    if found == len(parts) or not parts[found].isdigit():
+        return
+    parent = ".".join(parts[:found])
+    layers = modules[parent]
+    if isinstance(layers, (nn.ModuleList, nn.Sequential)) and int(parts[found]) >= len(layers):
+        where = f"{parent!r} of {type(model).__name__}" if parent else type(model).__name__
+        raise ValueError(
+            f"layer={layer!r} is out of range: {where} has {len(layers)} layers, "
+            f"numbered 0 to {len(layers) - 1}."
+        )
+
+
+def _query_projection(module):
+    """The Linear computing the queries of ``module`` and how many of its outputs are queries.
+
+    None if ``module`` has none (the count is None for a ``qkv`` whose
+    outputs are not a multiple of 3).
+    """
+    for attribute in ("q_proj", "query"):
+        linear = getattr(module, attribute, None)
+        if isinstance(linear, nn.Linear):
+            return linear, linear.out_features
+    qkv = getattr(module, "qkv", None)
+    if isinstance(qkv, nn.Linear):
+        return qkv, None if qkv.out_features % 3 else qkv.out_features // 3
+    return None
+
+
+def _register_hooks(layers, kind, captured):
+    """Hook the modules of ``layers`` (name: module) so that a forward pass stores
+    the wanted tensor of each in ``captured`` and stops once all are there."""
+
+    def store(name, value):
+        captured.setdefault(name, value)
+        if captured.keys() >= layers.keys():
             raise _Captured
 
-        return [module.register_forward_hook(keep_output)]
+    return [_register_hook(name, module, kind, store) for name, module in layers.items()]
+
+
+def _register_hook(name, module, kind, store):
+    if kind == "tokens":
+        return module.register_forward_hook(lambda _, __, output: store(name, output))
     if isinstance(module, nn.MultiheadAttention):
         def keep_query(attention, args, kwargs):
             query = args[0] if args else kwargs["query"]
@@ -532,22 +672,27 @@ def _register_hooks(module, kind, captured):
             )
             bias = None if attention.in_proj_bias is None else attention.in_proj_bias[:dim]
             queries = F.linear(query, weight, bias)
-            captured["value"] = queries if attention.batch_first else queries.transpose(0, 1)
-            raise _Captured
+            store(name, queries if attention.batch_first else queries.transpose(0, 1))
 
-        return [module.register_forward_pre_hook(keep_query, with_kwargs=True)]
-    qkv = module.qkv
-    if qkv.out_features % 3:
-        raise ValueError(
-            f"the qkv layer has {qkv.out_features} outputs, not a multiple of 3 "
-            "(queries, keys, values)."
+        return module.register_forward_pre_hook(keep_query, with_kwargs=True)
+    projection, n_queries = _query_projection(module)
+    return projection.register_forward_hook(
+        lambda _, __, output: store(name, output[..., :n_queries])
+    )
+
+
+def _stack_layers(grids, names):
+    """Stack the grids of several layers on a new axis 1: (n, n_layers, h, w, C)."""
+    shapes = {grid.shape for grid in grids}
+    if len(shapes) > 1:
+        described = ", ".join(
+            f"{name!r}: {grid.shape[1:]}" for name, grid in zip(names, grids)
         )
-
-    def keep_queries(_, __, output):
-        captured["value"] = output[..., : qkv.out_features // 3]
-        raise _Captured
-
-    return [qkv.register_forward_hook(keep_queries)]
+        raise ValueError(
+            "layer: the layers of a list must give grids of one shape (h, w, C), "
+            f"but they give {described}; read them with one BackboneFeatures each."
+        )
+    return np.stack(grids, axis=1)
 
 
 @contextlib.contextmanager
@@ -575,6 +720,8 @@ def _patch_size(model):
     patch = getattr(getattr(model, "patch_embed", None), "patch_size", None)
     if patch is None:
         patch = getattr(model, "patch_size", None)
+    if patch is None:
+        patch = getattr(getattr(model, "config", None), "patch_size", None)
     if isinstance(patch, numbers.Integral):
         return int(patch), int(patch)
     if isinstance(patch, (tuple, list)) and len(patch) == 2:
@@ -582,10 +729,24 @@ def _patch_size(model):
     return None
 
 
+def _declared_prefix(model):
+    """The class and register tokens ``model`` declares, or None if it does not.
+
+    timm's ``num_prefix_tokens``, or, for a transformers model whose
+    configuration has ``num_register_tokens`` (DINOv2 with registers), one
+    class token and the registers.
+    """
+    prefix = getattr(model, "num_prefix_tokens", None)
+    registers = getattr(getattr(model, "config", None), "num_register_tokens", None)
+    if prefix is None and is_transformers_model(model) and registers is not None:
+        prefix = 1 + int(registers)
+    return prefix
+
+
 def _tokens_to_grid(tokens, model, input_size):
     """Drop class/register tokens of (n, L, C) tokens and shape them (n, h, w, C)."""
     n_images, n_tokens, n_channels = tokens.shape
-    prefix = getattr(model, "num_prefix_tokens", None)
+    prefix = _declared_prefix(model)
     patch = _patch_size(model)
     grid = None
     if patch is not None:
@@ -603,7 +764,8 @@ def _tokens_to_grid(tokens, model, input_size):
         if side * side != n_tokens:
             raise ValueError(
                 f"cannot tell which of the {n_tokens} tokens are patches: the "
-                "model has neither num_prefix_tokens nor patch_embed.patch_size, "
+                "model has neither num_prefix_tokens nor a patch size "
+                "(patch_embed.patch_size, patch_size or config.patch_size), "
                 "and the tokens do not form a square grid. Set "
                 "model.num_prefix_tokens to the number of class/register tokens."
             )

@@ -65,7 +65,32 @@ def _file(name):
     elif name == "cache.h5":
         BackboneFeatures(_cnn(), cache=path, device="cpu").fit_transform(_images())
         path.write_bytes(path.read_bytes()[:300])
+    elif name.startswith("hf-"):
+        _save_transformers_model(name, path)
     return path
+
+
+def _save_transformers_model(name, path):
+    """Write the tiny Hugging Face model folder ``name`` (no download)."""
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(0)
+    small = dict(hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=8)
+    if name == "hf-dinov2":
+        transformers.Dinov2Model(
+            transformers.Dinov2Config(**small, image_size=16, patch_size=4)
+        ).save_pretrained(path)
+    elif name == "hf-bert":
+        transformers.BertModel(transformers.BertConfig(**small, vocab_size=10)).save_pretrained(path)
+    elif name == "hf-resnet":
+        transformers.ResNetModel(
+            transformers.ResNetConfig(embedding_size=4, hidden_sizes=[4], depths=[1])
+        ).save_pretrained(path)
+    elif name == "hf-config-only":
+        path.mkdir()
+        (path / "config.json").write_bytes((_file("hf-dinov2") / "config.json").read_bytes())
+    elif name == "hf-bad-json":
+        path.mkdir()
+        (path / "config.json").write_text("{not json")
 
 
 def _images(n=2, size=16):
@@ -144,6 +169,19 @@ CASES = [
     pytest.param(lambda: _fit(cache=_folder() / "nope" / "c.h5"), FileNotFoundError, "cache", id="backbone-cache-no-folder"),
     pytest.param(lambda: _backbone(cache=_file("cache.h5")).fit_transform(_images()), ValueError, "cache", id="backbone-cache-damaged"),
     pytest.param(lambda: _fit(verbose=-1), ValueError, "verbose", id="backbone-verbose-negative"),
+    pytest.param(lambda: _fit(layer=[]), ValueError, "layer", id="backbone-layers-empty"),
+    pytest.param(lambda: _fit(layer=["0", 1]), ValueError, "layer", id="backbone-layers-int"),
+    pytest.param(lambda: _fit(layer=["0", "0"]), ValueError, "layer", id="backbone-layers-repeated"),
+    pytest.param(lambda: _fit(layer="2"), ValueError, "2 layers", id="backbone-layer-out-of-range"),
+    pytest.param(lambda: _backbone(model=nn.Sequential(nn.Conv2d(3, 4, 4, stride=4), nn.MaxPool2d(2)), layer=["0", "1"]).fit_transform(_images()), ValueError, "layer", id="backbone-layers-other-shapes"),
+    # BackboneFeatures: Hugging Face transformers models
+    pytest.param(lambda: _fit(model=_file("folder")), ValueError, "config.json", id="backbone-hf-folder-no-config"),
+    pytest.param(lambda: _fit(model=_file("hf-bad-json")), ValueError, "config.json", id="backbone-hf-config-not-json"),
+    pytest.param(lambda: _fit(model=_file("hf-config-only")), ValueError, "model", id="backbone-hf-no-weights"),
+    pytest.param(lambda: _fit(model=_file("hf-bert")), ValueError, "model", id="backbone-hf-not-vision"),
+    pytest.param(lambda: _fit(model=_file("hf-dinov2"), layer="encoder.layer.2"), ValueError, "2 layers", id="backbone-hf-layer-out-of-range"),
+    pytest.param(lambda: _fit(model=_file("hf-dinov2"), layer="encoder.layer.0", kind="attention_query"), ValueError, "layer", id="backbone-hf-query-on-block"),
+    pytest.param(lambda: _fit(model=_file("hf-resnet"), layer="encoder", kind="attention_query"), ValueError, "layer", id="backbone-hf-query-no-layout"),
     # BackboneFeatures: images
     pytest.param(lambda: _backbone().fit("image.png"), TypeError, "X", id="backbone-X-path"),
     pytest.param(lambda: _backbone().fit(3), TypeError, "X", id="backbone-X-int"),

@@ -475,3 +475,200 @@ def test_transform_needs_fit(images):
 
     with pytest.raises(NotFittedError):
         BackboneFeatures().transform(images)
+
+
+# Hugging Face transformers vision models -------------------------------------
+
+#: Tiny random configurations: 28 x 28 images in 14 x 14 patches (a 2 x 2 grid).
+HF_CONFIG = dict(
+    hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
+    image_size=28, patch_size=14,
+)
+#: The layer norm that a block applies before its attention, per model class.
+HF_MODELS = {
+    "Dinov2Model": "norm1",
+    "ViTModel": "layernorm_before",
+    "CLIPVisionModel": "layer_norm1",
+    "Dinov2WithRegistersModel": "norm1",
+}
+N_REGISTERS = 2
+
+
+@pytest.fixture(scope="module")
+def transformers():
+    return pytest.importorskip("transformers")
+
+
+@pytest.fixture(scope="module")
+def hf_folders(transformers, tmp_path_factory):
+    """One folder per model class, written by save_pretrained (no download)."""
+    folders = {}
+    for name in HF_MODELS:
+        if not hasattr(transformers, name):  # DINOv2 with registers is recent
+            continue
+        config_class = getattr(transformers, name.replace("Model", "Config"))
+        extra = {"num_register_tokens": N_REGISTERS} if "Registers" in name else {}
+        torch.manual_seed(0)
+        model = getattr(transformers, name)(config_class(**HF_CONFIG, **extra))
+        folders[name] = tmp_path_factory.mktemp(name)
+        model.save_pretrained(folders[name])
+    return folders
+
+
+def hf_reference(transformers, hf_folders, name):
+    """The model of ``name``, loaded independently of neurost."""
+    if name not in hf_folders:
+        pytest.skip(f"transformers {transformers.__version__} has no {name}")
+    model = getattr(transformers, name).from_pretrained(hf_folders[name], local_files_only=True)
+    return hf_folders[name], model.eval()
+
+
+def hf_blocks(model):
+    """The name of the list of blocks (the names vary across transformers versions)."""
+    return next(
+        name for name, module in model.named_modules()
+        if isinstance(module, nn.ModuleList) and len(module) == model.config.num_hidden_layers
+    )
+
+
+def hf_attention(model, index):
+    """Name of the attention layer of block ``index``, and its query projection."""
+    blocks = hf_blocks(model)
+    block = model.get_submodule(f"{blocks}.{index}")
+    name, projection = next(
+        (name, module) for name, module in block.named_modules()
+        if name.rsplit(".", 1)[-1] in ("q_proj", "query")
+    )
+    return f"{blocks}.{index}.{name.rpartition('.')[0]}", projection
+
+
+def hf_images(n=3, size=28):
+    return np.random.default_rng(2).random((n, size, size, 3)).astype(np.float32)
+
+
+def hf_prefix(name):
+    return 1 + (N_REGISTERS if "Registers" in name else 0)
+
+
+def hf_grid(tokens, name, side):
+    """Drop the prefix tokens of (n, L, C) tokens and reshape them to the grid."""
+    tokens = tokens[:, hf_prefix(name):]
+    return tokens.reshape(len(tokens), side, side, -1).numpy()
+
+
+@pytest.mark.parametrize("name", HF_MODELS)
+def test_transformers_tokens_match_hidden_states(transformers, hf_folders, name):
+    folder, reference = hf_reference(transformers, hf_folders, name)
+    images = hf_images()
+    with torch.no_grad():
+        output = reference(as_tensor(images), output_hidden_states=True)
+    blocks = hf_blocks(reference)
+    for index in range(2):
+        features = extractor(folder, layer=f"{blocks}.{index}").fit_transform(images)
+        assert features.shape == (3, 2, 2, 16)
+        expected = hf_grid(output.hidden_states[index + 1], name, 2)
+        np.testing.assert_allclose(features, expected, atol=1e-5)
+    # The model's output object: its last_hidden_state.
+    final = extractor(folder).fit_transform(images)
+    np.testing.assert_allclose(final, hf_grid(output.last_hidden_state, name, 2), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", HF_MODELS)
+def test_transformers_attention_queries(transformers, hf_folders, name):
+    folder, reference = hf_reference(transformers, hf_folders, name)
+    layer, projection = hf_attention(reference, 1)
+    images = hf_images()
+    features = extractor(reference, layer=layer, kind="attention_query").fit_transform(images)
+    with torch.no_grad():
+        hidden = reference(as_tensor(images), output_hidden_states=True).hidden_states[1]
+        norm = getattr(reference.get_submodule(f"{hf_blocks(reference)}.1"), HF_MODELS[name])
+        queries = projection(norm(hidden))
+    np.testing.assert_allclose(features, hf_grid(queries, name, 2), atol=1e-5)
+
+
+def test_transformers_vit_interpolates_position_embeddings(transformers, hf_folders):
+    folder, reference = hf_reference(transformers, hf_folders, "ViTModel")
+    images = hf_images(size=42)  # 3 x 3 patches; the configuration says 28 x 28
+    features = extractor(folder).fit_transform(images)
+    with torch.no_grad():
+        expected = reference(as_tensor(images), interpolate_pos_encoding=True).last_hidden_state
+    assert features.shape == (3, 3, 3, 16)
+    np.testing.assert_allclose(features, hf_grid(expected, "ViTModel", 3), atol=1e-5)
+
+
+def test_several_layers_in_one_pass(transformers, hf_folders, tmp_path):
+    _, model = hf_reference(transformers, hf_folders, "Dinov2Model")
+    blocks = hf_blocks(model)
+    layers = [f"{blocks}.1", f"{blocks}.0"]
+    passes = []
+    model.embeddings.register_forward_pre_hook(lambda *_: passes.append(1))
+    images = hf_images(n=5)
+    cache = tmp_path / "layers.h5"
+    features = extractor(model, layer=layers, batch_size=2, cache=cache).fit_transform(images)
+    assert features.shape == (5, 2, 2, 2, 16) and len(passes) == 3  # one per batch
+    for position, layer in enumerate(layers):
+        single = extractor(model, layer=layer).fit_transform(images)
+        np.testing.assert_array_equal(features[:, position], single)
+    passes.clear()
+    again = extractor(model, layer=layers, cache=cache).fit_transform(images)
+    np.testing.assert_array_equal(again, features)
+    assert not passes  # read from the cache
+    with pytest.raises(ValueError, match=r"other settings.*layer: \"\['"):
+        extractor(model, layer=layers[::-1], cache=cache).fit_transform(images)
+
+
+def test_paper_grid_of_dinov2_at_434_pixels(transformers):
+    """DINOv2 ViT-B/14 in the transformer brain encoder: 434 x 434 images, 31 x 31 grid."""
+    config = transformers.Dinov2Config(
+        hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=16,
+        patch_size=14, image_size=434,
+    )
+    model = transformers.Dinov2Model(config)
+    layer, _ = hf_attention(model, 0)
+    image = np.random.default_rng(0).random((1, 425, 425, 3))  # resized to 434
+    features = extractor(model, layer=layer, kind="attention_query", image_size=434)
+    assert features.fit_transform(image).shape == (1, 31, 31, 8)
+
+
+def test_transformers_bad_models(transformers, hf_folders, tmp_path, monkeypatch):
+    folder, model = hf_reference(transformers, hf_folders, "Dinov2Model")
+    blocks = hf_blocks(model)
+    images = hf_images(n=1)
+    with pytest.raises(ValueError, match=f"layer='{blocks}.2.attention' is out of range: '{blocks}' "
+                                         "of Dinov2Model has 2 layers, numbered 0 to 1"):
+        extractor(model, layer=f"{blocks}.2.attention").fit(images)
+    with pytest.raises(ValueError, match=rf"neither.*Did you mean '{blocks}\.0\.attention"):
+        extractor(model, layer=f"{blocks}.0", kind="attention_query").fit(images)
+    with pytest.raises(ValueError, match="has no config.json"):
+        extractor(tmp_path).fit(images)
+    torch.manual_seed(0)
+    bert = transformers.BertModel(transformers.BertConfig(
+        vocab_size=10, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=8,
+    ))
+    bert.save_pretrained(tmp_path / "bert")
+    with pytest.raises(ValueError, match="BertModel, whose input is 'input_ids'.*not a vision"):
+        extractor(tmp_path / "bert").fit(images)
+    with pytest.raises(ValueError, match="not a vision model"):
+        extractor(bert).fit(images)
+    (tmp_path / "config-only").mkdir()
+    (tmp_path / "config-only" / "config.json").write_bytes((folder / "config.json").read_bytes())
+    with pytest.raises(ValueError, match="cannot load the Dinov2 model saved in.*weights are missing"):
+        extractor(tmp_path / "config-only").fit(images)
+    monkeypatch.setitem(__import__("sys").modules, "transformers", None)
+    with pytest.raises(ImportError, match="pip install transformers"):
+        extractor(folder).fit(images)
+
+
+def test_bad_layer_lists(images):
+    model = tiny_cnn()
+    with pytest.raises(ValueError, match="non-empty list of layer names"):
+        extractor(model, layer=[]).fit(images)
+    with pytest.raises(ValueError, match="non-empty list of layer names"):
+        extractor(model, layer=["0", 2]).fit(images)
+    with pytest.raises(ValueError, match="lists '0' more than once"):
+        extractor(model, layer=["0", "2", "0"]).fit(images)
+    with pytest.raises(ValueError, match=r"one shape.*'0': \(8, 8, 4\), '2': \(4, 4, 6\)"):
+        extractor(model, layer=["0", "2"]).fit_transform(images)
+    stacked = extractor(model, layer=("0", "1")).fit_transform(images)
+    assert stacked.shape == (5, 2, 8, 8, 4)
