@@ -12,6 +12,11 @@
   entities, paths, TR, participants, nilearn's confounds), and
   :func:`denoise` regresses confounds out of a run and scrubs it, a block
   of frames at a time.
+- :class:`AlgonautsSubject` reads a subject of the Algonauts 2023
+  release; :func:`load_nsd_betas` / :func:`load_nsd_trials` read NSD's
+  fsaverage betas and its trial design, and :func:`average_repeats`
+  averages repeated images; :func:`load_freesurfer_mesh` reads the meshes
+  of a local FreeSurfer subjects folder.
 - :func:`load_run_list` reads a table of runs (``key``, ``path``) to
   tokenize.
 - :func:`load_cifti_subcortical` returns the voxels of a CIFTI-2 file.
@@ -29,17 +34,22 @@ from .._utils.files import atomic_write as atomic_write
 from .._utils.lazy import lazy_attributes
 
 _MODULES = {
+    "AlgonautsSubject": "algonauts",
     "SurfaceData": "surface",
     "SurfaceRun": "surface",
     "Video": "video",
     "frames_per_tr": "video",
     "get_t_r": "bold",
-    "denoise": "denoise",
+    "average_repeats": "nsd",
+    "denoise": "cleaning",
     "iter_frames": "frames",
     "load_bold": "bold",
     "load_cifti_subcortical": "cifti",
     "load_events": "events",
     "load_fmriprep": "fmriprep",
+    "load_freesurfer_mesh": "freesurfer",
+    "load_nsd_betas": "nsd",
+    "load_nsd_trials": "nsd",
     "load_responses": "responses",
     "load_run_list": "run_list",
     "load_video": "video",
@@ -49,10 +59,12 @@ _MODULES = {
 }
 
 __all__ = [
+    "AlgonautsSubject",
     "SurfaceData",
     "SurfaceRun",
     "Video",
     "atomic_write",
+    "average_repeats",
     "denoise",
     "frames_per_tr",
     "get_t_r",
@@ -61,6 +73,9 @@ __all__ = [
     "load_cifti_subcortical",
     "load_events",
     "load_fmriprep",
+    "load_freesurfer_mesh",
+    "load_nsd_betas",
+    "load_nsd_trials",
     "load_responses",
     "load_run_list",
     "load_video",

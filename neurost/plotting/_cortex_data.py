@@ -2,8 +2,9 @@
 
 Values come per vertex (a ``{"left", "right"}`` dict, one concatenated
 array, or a nilearn SurfaceImage) or per ROI of a surface atlas (an array,
-Series or dict); meshes come from an atlas, a standard space name or a
-nilearn PolyMesh.
+Series or dict); meshes come from an atlas, a standard space name, a
+subject of a local FreeSurfer subjects folder (``"fsaverage"`` at full
+resolution, or any other) or a nilearn PolyMesh.
 """
 
 import functools
@@ -14,6 +15,12 @@ import pandas as pd
 
 from .._utils.validation import check_choice, close_matches, describe
 from ..atlases import Atlas
+from ..io.freesurfer import (
+    FREESURFER_KINDS,
+    FSAVERAGE_VERTICES,
+    load_freesurfer_mesh,
+    load_freesurfer_sulc,
+)
 from ..io.meshes import HEMISPHERES, MESH_KINDS, N_VERTICES, load_surface_mesh
 
 DEFAULT_SURFACE = "inflated"
@@ -21,26 +28,47 @@ DEFAULT_SURFACE = "inflated"
 _BACKGROUND_RANGE = (0.15, 0.55)
 
 
-def resolve_target(atlas_or_mesh, values):
+def resolve_target(atlas_or_mesh, values, subjects_dir=None, surface=None):
     """Find the atlas, standard space and own mesh behind the arguments.
 
     Parameters
     ----------
     atlas_or_mesh : None, SurfaceAtlas, str or nilearn.surface.PolyMesh
-        What ``plot_on_cortex`` received.
+        What ``plot_on_cortex`` received. A string other than a standard
+        space names a FreeSurfer subject (``"fsaverage"``...) of
+        ``subjects_dir``.
     values : object
-        The values, which give the mesh when ``atlas_or_mesh`` is None.
+        The values, which give the mesh when ``atlas_or_mesh`` is None
+        (163,842 vertices per hemisphere: the full fsaverage, read from
+        ``subjects_dir``).
+    subjects_dir : str or os.PathLike, optional
+        The FreeSurfer subjects folder; default ``$SUBJECTS_DIR``.
+    surface : str, optional
+        The surface of a FreeSurfer subject to read (default
+        ``"inflated"``).
 
     Returns
     -------
     dict
         ``atlas`` (SurfaceAtlas or None), ``space`` (a standard space or
-        None), ``mesh`` (the PolyMesh to use when ``space`` is None) and
-        ``sizes`` (``{hemisphere: n_vertices}``).
+        None), ``mesh`` (the PolyMesh to use when ``space`` is None),
+        ``subject`` (the FreeSurfer subject or None), ``background``
+        (a FreeSurfer subject's grey levels from its sulcal depth, or None)
+        and ``sizes`` (``{hemisphere: n_vertices}``).
     """
     from nilearn.surface import PolyMesh, SurfaceImage
 
-    target = {"atlas": None, "space": None, "mesh": None}
+    target = {"atlas": None, "space": None, "mesh": None, "subject": None,
+              "background": None}
+    if subjects_dir is not None and not (
+        isinstance(atlas_or_mesh, str) and atlas_or_mesh not in N_VERTICES
+        or atlas_or_mesh is None and not isinstance(values, SurfaceImage)
+    ):
+        raise ValueError(
+            "subjects_dir applies only to a FreeSurfer subject (atlas_or_mesh="
+            "'fsaverage' or another subject's name); leave it out for "
+            f"{describe(atlas_or_mesh)}."
+        )
     if isinstance(atlas_or_mesh, Atlas):
         if atlas_or_mesh.geometry != "surface":
             raise ValueError(
@@ -54,9 +82,15 @@ def resolve_target(atlas_or_mesh, values):
             target["space"] = atlas_or_mesh.space
         else:
             target["mesh"] = atlas_or_mesh.mesh()
-    elif isinstance(atlas_or_mesh, str):
-        target["space"] = check_choice(atlas_or_mesh, "atlas_or_mesh", N_VERTICES)
+    elif isinstance(atlas_or_mesh, str) and atlas_or_mesh in N_VERTICES:
+        target["space"] = atlas_or_mesh
         sizes = {part: N_VERTICES[atlas_or_mesh] for part in HEMISPHERES}
+    elif isinstance(atlas_or_mesh, str):
+        origin = (
+            f"atlas_or_mesh={atlas_or_mesh!r} is read as a FreeSurfer subject "
+            f"(it is none of the shipped spaces {list(N_VERTICES)})"
+        )
+        sizes = _freesurfer_target(target, atlas_or_mesh, subjects_dir, surface, origin)
     elif isinstance(atlas_or_mesh, PolyMesh):
         target["mesh"] = atlas_or_mesh
         sizes = {part: m.n_vertices for part, m in atlas_or_mesh.parts.items()}
@@ -69,14 +103,41 @@ def resolve_target(atlas_or_mesh, values):
         else:
             sizes = _sizes_from_values(values)
             target["space"] = _standard_space(sizes)
+            if target["space"] is None and set(sizes.values()) == {FSAVERAGE_VERTICES}:
+                origin = (
+                    f"values have {FSAVERAGE_VERTICES} vertices per hemisphere, "
+                    "so they are drawn on the full fsaverage"
+                )
+                sizes = _freesurfer_target(
+                    target, "fsaverage", subjects_dir, surface, origin
+                )
     else:
         raise TypeError(
             "atlas_or_mesh must be None, a surface atlas, a space name "
-            f"({list(N_VERTICES)}) or a nilearn PolyMesh; got "
-            f"{describe(atlas_or_mesh)}."
+            f"({list(N_VERTICES)}), a FreeSurfer subject's name (e.g. "
+            f"'fsaverage') or a nilearn PolyMesh; got {describe(atlas_or_mesh)}."
         )
     target["sizes"] = sizes
     return target
+
+
+def _freesurfer_target(target, subject, subjects_dir, surface, origin):
+    """Read a FreeSurfer subject's mesh and sulcal depth into ``target``.
+
+    ``origin`` says why the subject is read, for a missing folder's message.
+    """
+    kind = DEFAULT_SURFACE if surface is None else surface
+    check_choice(kind, "surface", FREESURFER_KINDS)
+    try:
+        mesh = load_freesurfer_mesh(subject, kind, subjects_dir)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"{origin}; {error}") from None
+    sizes = {part: m.n_vertices for part, m in mesh.parts.items()}
+    depth = load_freesurfer_sulc(subject, subjects_dir)
+    if depth is not None and all(len(depth[p]) == n for p, n in sizes.items()):
+        target["background"] = _depth_to_grey(depth)
+    target.update(subject=subject, mesh=mesh)
+    return sizes
 
 
 def _standard_space(sizes):
@@ -93,15 +154,16 @@ def _sizes_from_values(values):
     if isinstance(values, Mapping):
         raise _needs_atlas()
     n_values = len(np.ravel(_numeric(values, "values")))
-    for space, n in N_VERTICES.items():
+    counts = {**N_VERTICES, "fsaverage": FSAVERAGE_VERTICES}
+    for space, n in counts.items():
         if n_values == 2 * n:
             return {part: n for part in HEMISPHERES}
     raise ValueError(
         f"values has {n_values} entries, which is not one value per vertex "
         "of a standard space (2 x "
-        + " or 2 x ".join(f"{n} for {s}" for s, n in N_VERTICES.items())
-        + "). Pass atlas_or_mesh= a surface atlas (for per-ROI values) or a "
-        "PolyMesh (for another mesh)."
+        + " or 2 x ".join(f"{n} for {s}" for s, n in counts.items())
+        + "). Pass atlas_or_mesh= a surface atlas (for per-ROI values), a "
+        "FreeSurfer subject's name or a PolyMesh (for another mesh)."
     )
 
 
@@ -345,6 +407,8 @@ def describe_rois(names):
 
 def load_mesh(target, surface):
     """The PolyMesh to draw: a standard surface, or the given mesh."""
+    if target["subject"] is not None:
+        return target["mesh"]  # read for ``surface`` by resolve_target
     if target["space"] is None:
         if surface not in (None, "flat"):
             raise ValueError(
@@ -373,8 +437,15 @@ def sulcal_background(space):
 
     loader = {"fsaverage5": load_fsaverage5, "fsLR32k": load_fslr32k}[space]
     parts = loader().sulcal_depth.data.parts
-    depth = {part: np.asarray(values, dtype=float) for part, values in parts.items()}
+    return _depth_to_grey(
+        {part: np.asarray(values, dtype=float) for part, values in parts.items()}
+    )
+
+
+def _depth_to_grey(depth):
+    """Sulcal depth per hemisphere -> read-only grey levels in [0.15, 0.55]."""
     low, high = np.percentile(np.concatenate(list(depth.values())), [2, 98])
+    high = high if high > low else low + 1.0  # a flat map: all light
     light, dark = _BACKGROUND_RANGE
     background = {}
     for part, values in depth.items():

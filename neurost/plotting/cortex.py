@@ -1,4 +1,4 @@
-"""Values and atlases drawn on the cortex: fsaverage5, fsLR-32k or any mesh."""
+"""Values and atlases drawn on the cortex: fsaverage5, fsLR-32k, FreeSurfer subjects or any mesh."""
 
 import numpy as np
 from matplotlib.cm import ScalarMappable
@@ -38,12 +38,12 @@ _PLAIN_BACKGROUND = 0.3
 _MAX_LEGEND_ENTRIES = 24
 
 
-def vertex_values(values, atlas_or_mesh=None, *, rois=None):
+def vertex_values(values, atlas_or_mesh=None, *, rois=None, subjects_dir=None):
     """Return the per-vertex values that :func:`plot_on_cortex` draws.
 
     Parameters
     ----------
-    values, atlas_or_mesh, rois
+    values, atlas_or_mesh, rois, subjects_dir
         As for :func:`plot_on_cortex`.
 
     Returns
@@ -60,7 +60,7 @@ def vertex_values(values, atlas_or_mesh=None, *, rois=None):
     >>> np.nanmax(per_vertex["left"])  # doctest: +SKIP
     0.4
     """
-    target = resolve_target(atlas_or_mesh, values)
+    target = resolve_target(atlas_or_mesh, values, subjects_dir)
     return vertex_arrays(values, target, rois)
 
 
@@ -72,6 +72,7 @@ def plot_on_cortex(
     hemispheres=HEMISPHERES,
     views=None,
     surface=None,
+    subjects_dir=None,
     cmap=None,
     vmin=None,
     vmax=None,
@@ -100,10 +101,15 @@ def plot_on_cortex(
         left out are not drawn. NaN is not drawn.
     atlas_or_mesh : None, SurfaceAtlas, str or nilearn.surface.PolyMesh, optional
         A surface atlas of :mod:`neurost.atlases` (needed for per-ROI
-        values), a standard space (``"fsaverage5"``, ``"fsLR32k"``) or a
-        mesh. By default the space is inferred from the vertex counts of
-        ``values`` (10,242 per hemisphere: fsaverage5; 32,492: fsLR32k),
-        or a SurfaceImage's own mesh is used.
+        values), a standard space shipped by installed packages
+        (``"fsaverage5"``, ``"fsLR32k"``), the name of a subject of a local
+        FreeSurfer subjects folder (``"fsaverage"``: the full-resolution
+        template, 163,842 vertices per hemisphere; or any other subject,
+        read from ``<subjects_dir>/<name>/surf/``), or a mesh. By default
+        the space is inferred from the vertex counts of ``values`` (10,242
+        per hemisphere: fsaverage5; 32,492: fsLR32k; 163,842: fsaverage,
+        from ``subjects_dir``), or a SurfaceImage's own mesh is used.
+        Nothing is downloaded.
     rois : optional
         An ROI selection of the atlas (see
         :meth:`neurost.atlases.Atlas.resolve_rois`): per-ROI values then
@@ -120,6 +126,13 @@ def plot_on_cortex(
         ``"white"``, ``"sphere"``, ``"flat"`` (a 2-D map of the cut
         cortex), and for fsLR32k ``"midthickness"``, ``"very_inflated"``.
         With a mesh of your own: None (3-D) or ``"flat"`` (its x and y).
+        With a FreeSurfer subject, the file ``surf/{lh,rh}.<surface>``:
+        ``"inflated"`` (default), ``"pial"``, ``"white"``, ``"sphere"``,
+        ``"smoothwm"`` or ``"orig"``; its ``surf/{lh,rh}.sulc``, when
+        present, shades the background.
+    subjects_dir : str or os.PathLike, optional
+        The FreeSurfer subjects folder of a subject ``atlas_or_mesh``;
+        default the ``SUBJECTS_DIR`` environment variable.
     cmap : str or matplotlib.colors.Colormap, optional
         Default ``"RdBu_r"`` for signed data, ``"viridis"`` otherwise.
     vmin, vmax : float, optional
@@ -160,6 +173,9 @@ def plot_on_cortex(
         views, surfaces or colour ranges.
     TypeError
         For values that are not numbers, or an unsupported atlas_or_mesh.
+    FileNotFoundError
+        For a FreeSurfer subject or surface file that is not there (the
+        message names where it looked).
     """
     if output_file is not None:
         figure_files(output_file)
@@ -170,7 +186,7 @@ def plot_on_cortex(
         check_number(threshold, "threshold", "in the units of values", low=0)
     check_text(colorbar_label, "colorbar_label")
     _check_figure_arguments(title, width, dpi)
-    target = resolve_target(atlas_or_mesh, values)
+    target = resolve_target(atlas_or_mesh, values, subjects_dir, surface)
     per_roi = is_per_roi(values, target)
     per_vertex = vertex_arrays(values, target, rois)
     all_values = np.concatenate([per_vertex[p] for p in per_vertex])
@@ -382,6 +398,8 @@ def _draw(per_vertex, target, coloring, layout, title, width, dpi, bottom):
     mesh = load_mesh(target, layout["surface"])
     if target["space"] is not None:
         background = sulcal_background(target["space"])
+    elif target["background"] is not None:
+        background = target["background"]
     else:
         background = {
             part: np.full(n, _PLAIN_BACKGROUND) for part, n in target["sizes"].items()

@@ -28,7 +28,10 @@ from neurost.io import (
     save_responses,
     to_luminance,
 )
+from neurost.io.algonauts import AlgonautsSubject
+from neurost.io.freesurfer import load_freesurfer_mesh
 from neurost.io.meshes import load_surface_mesh
+from neurost.io.nsd import average_repeats, load_nsd_betas, load_nsd_trials
 
 
 @functools.cache
@@ -102,7 +105,70 @@ def _file(name):
         path.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"0" * 200)
     elif name == "empty":
         path.mkdir()
+    elif name in ("algonauts", "algonauts-bad"):
+        _write_algonauts(path, bad=name == "algonauts-bad")
+    elif name == "nsd":
+        _write_nsd(path)
+    elif name == "nsd-garbage":
+        design = path / "nsddata" / "experiments" / "nsd"
+        design.mkdir(parents=True)
+        (design / "nsd_expdesign.mat").write_bytes(b"MATLAB 5.0 MAT-file" + b"\0" * 40)
+    elif name == "subjects":
+        import nibabel.freesurfer as freesurfer
+
+        (path / "bert" / "surf").mkdir(parents=True)
+        faces = np.array([[0, 1, 2], [0, 2, 3]])
+        for prefix in ("lh", "rh"):
+            freesurfer.write_geometry(str(path / "bert" / "surf" / f"{prefix}.inflated"), np.eye(4, 3), faces)
+        whole = (path / "bert" / "surf" / "lh.inflated").read_bytes()
+        (path / "bert" / "surf" / "lh.white").write_bytes(whole[: len(whole) // 2])
     return path
+
+
+class _Payload:
+    def __reduce__(self):
+        return (print, ("this ran",))
+
+
+def _write_algonauts(root, bad=False):
+    """subj01 of an Algonauts 2023 release: 3 + 2 challenge vertices, 2 images."""
+    folder = root / "subj01"
+    masks, fmri = folder / "roi_masks", folder / "training_split" / "training_fmri"
+    images = folder / "training_split" / "training_images"
+    for path in (masks, fmri, images):
+        path.mkdir(parents=True)
+    for prefix, vertices in (("lh", [0, 5, 9]), ("rh", [1, 2])):
+        flags = np.zeros(163842)
+        flags[vertices] = 1
+        if not (bad and prefix == "lh"):
+            np.save(masks / f"{prefix}.all-vertices_fsaverage_space.npy", flags)
+        data = np.ones((2, len(vertices)), np.float32)
+        np.save(fmri / f"{prefix}_training_fmri.npy", data.astype(object) if bad else data)
+        np.save(masks / f"{prefix}.floc-faces_challenge_space.npy", np.ones(len(vertices)))
+    mapping = {0: "Unknown", 1: _Payload()} if bad else {0: "Unknown", 1: "OFA"}
+    np.save(masks / "mapping_floc-faces.npy", np.array(mapping, dtype=object))
+    for number in (1, 2):
+        (images / f"train-{number:04d}_nsd-0000{number}.png").write_bytes(b"png")
+
+
+def _write_nsd(root):
+    """An NSD design and session 1 of subj01 (4 vertices per hemisphere)."""
+    from scipy.io import savemat
+
+    design = root / "nsddata" / "experiments" / "nsd"
+    design.mkdir(parents=True)
+    order = np.tile(np.arange(1, 10001), 3)[None, :]
+    images = np.tile(np.arange(1, 10001), (8, 1))
+    savemat(design / "nsd_expdesign.mat", {"masterordering": order, "subjectim": images})
+    betas = root / "nsddata_betas/ppdata/subj01/fsaverage/betas_fithrf_GLMdenoise_RR"
+    betas.mkdir(parents=True)
+    for prefix in ("lh", "rh"):
+        data = np.zeros((4, 1, 1, 750), np.int16)
+        nib.save(nib.MGHImage(data, np.eye(4)), betas / f"{prefix}.betas_session01.mgh")
+
+
+def _algonauts(bad=False, **kwargs):
+    return AlgonautsSubject(_file("algonauts-bad" if bad else "algonauts"), 1, **kwargs)
 
 
 def _cut_file(name, fraction=0.5):
@@ -264,6 +330,60 @@ CASES = [
     pytest.param(lambda: _surface().with_mesh(None), TypeError, "mesh", id="surface-mesh-none"),
     pytest.param(lambda: load_surface_mesh("fsaverage7"), ValueError, "space", id="mesh-space"),
     pytest.param(lambda: load_surface_mesh("fsaverage5", "smooth"), ValueError, "kind", id="mesh-kind"),
+    # load_freesurfer_mesh
+    pytest.param(lambda: load_freesurfer_mesh("bert", "smooth", _file("subjects")), ValueError, "kind", id="freesurfer-kind"),
+    pytest.param(lambda: load_freesurfer_mesh("ernie", subjects_dir=_file("subjects")), FileNotFoundError, "subject", id="freesurfer-subject-missing"),
+    pytest.param(lambda: load_freesurfer_mesh("../bert", subjects_dir=_file("subjects")), ValueError, "subject", id="freesurfer-subject-path"),
+    pytest.param(lambda: load_freesurfer_mesh(3, subjects_dir=_file("subjects")), TypeError, "subject", id="freesurfer-subject-int"),
+    pytest.param(lambda: load_freesurfer_mesh("bert", subjects_dir=3), TypeError, "subjects_dir", id="freesurfer-subjects-dir-int"),
+    pytest.param(lambda: load_freesurfer_mesh("bert", subjects_dir=_folder() / "nope"), FileNotFoundError, "subjects_dir", id="freesurfer-subjects-dir-missing"),
+    pytest.param(lambda: load_freesurfer_mesh("bert", "pial", _file("subjects")), FileNotFoundError, "lh.pial", id="freesurfer-surface-missing"),
+    pytest.param(lambda: load_freesurfer_mesh("bert", "white", _file("subjects")), ValueError, "lh.white", id="freesurfer-surface-truncated"),
+    # AlgonautsSubject
+    pytest.param(lambda: AlgonautsSubject(3, 1), TypeError, "root", id="algonauts-root-int"),
+    pytest.param(lambda: AlgonautsSubject(_folder() / "nope", 1), FileNotFoundError, "root", id="algonauts-root-missing"),
+    pytest.param(lambda: AlgonautsSubject(_file("algonauts"), 0), ValueError, "subject", id="algonauts-subject-zero"),
+    pytest.param(lambda: AlgonautsSubject(_file("algonauts"), "subject1"), ValueError, "subject", id="algonauts-subject-name"),
+    pytest.param(lambda: AlgonautsSubject(_file("algonauts"), 2), FileNotFoundError, "subject", id="algonauts-subject-missing"),
+    pytest.param(lambda: _algonauts(hemispheres="middle"), ValueError, "hemispheres", id="algonauts-hemispheres"),
+    pytest.param(lambda: _algonauts(hemispheres=()), ValueError, "hemispheres", id="algonauts-no-hemisphere"),
+    pytest.param(lambda: _algonauts().responses(images=[9]), IndexError, "images", id="algonauts-images-range"),
+    pytest.param(lambda: _algonauts().images("validation"), ValueError, "split", id="algonauts-split"),
+    pytest.param(lambda: _algonauts().images("test"), FileNotFoundError, "split", id="algonauts-no-test-images"),
+    pytest.param(lambda: _algonauts().roi_labels("floc-cars"), ValueError, "roi_sets", id="algonauts-roi-set"),
+    pytest.param(lambda: _algonauts().roi_labels([]), ValueError, "roi_sets", id="algonauts-roi-sets-empty"),
+    pytest.param(lambda: _algonauts().roi_labels("floc-faces", overlap="last"), ValueError, "overlap", id="algonauts-overlap"),
+    pytest.param(lambda: _algonauts().roi_labels("floc-faces", unknown=0), TypeError, "unknown", id="algonauts-unknown-int"),
+    pytest.param(lambda: _algonauts().roi_labels("streams"), FileNotFoundError, "mapping_streams.npy", id="algonauts-roi-set-missing"),
+    pytest.param(lambda: _algonauts().to_fsaverage(np.ones(3)), ValueError, "values", id="algonauts-values-length"),
+    pytest.param(lambda: _algonauts().to_fsaverage(["a"] * 5), TypeError, "values", id="algonauts-values-text"),
+    pytest.param(lambda: _algonauts().to_fsaverage({"left": np.ones(3)}), ValueError, "values", id="algonauts-values-one-hemisphere"),
+    pytest.param(lambda: _algonauts().to_fsaverage({"left": np.ones(2), "right": np.ones(2)}), ValueError, "values['left']", id="algonauts-values-hemisphere-size"),
+    pytest.param(lambda: _algonauts(bad=True, hemispheres="right").roi_labels("floc-faces"), ValueError, "mapping_floc-faces.npy", id="algonauts-mapping-runs-code"),
+    pytest.param(lambda: _algonauts(bad=True, hemispheres="right").responses(), ValueError, "rh_training_fmri.npy", id="algonauts-fmri-objects"),
+    pytest.param(lambda: _algonauts(bad=True), FileNotFoundError, "lh.all-vertices_fsaverage_space.npy", id="algonauts-mask-missing"),
+    # load_nsd_trials, load_nsd_betas, average_repeats
+    pytest.param(lambda: load_nsd_trials(3, 1), TypeError, "root", id="nsd-root-int"),
+    pytest.param(lambda: load_nsd_trials(_folder(), 1), FileNotFoundError, "root", id="nsd-design-missing"),
+    pytest.param(lambda: load_nsd_trials(_file("nsd-garbage"), 1), ValueError, "nsd_expdesign.mat", id="nsd-design-garbage"),
+    pytest.param(lambda: load_nsd_trials(_file("nsd"), True), ValueError, "subject", id="nsd-subject-bool"),
+    pytest.param(lambda: load_nsd_trials(_file("nsd"), 9), ValueError, "subject", id="nsd-subject-nine"),
+    pytest.param(lambda: load_nsd_trials(_file("nsd"), 1, sessions=0), ValueError, "sessions", id="nsd-session-zero"),
+    pytest.param(lambda: load_nsd_trials(_file("nsd"), 1, sessions=41), ValueError, "sessions", id="nsd-session-41"),
+    pytest.param(lambda: load_nsd_trials(_file("nsd"), 1, sessions=[1, 1]), ValueError, "sessions", id="nsd-sessions-twice"),
+    pytest.param(lambda: load_nsd_trials(_file("nsd"), 1, sessions=1.5), ValueError, "sessions", id="nsd-session-float"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 2), FileNotFoundError, "sessions", id="nsd-session-file-missing"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, scale=-300), ValueError, "scale", id="nsd-scale-negative"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, scale="percent"), ValueError, "scale", id="nsd-scale-text"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, zscore="yes"), TypeError, "zscore", id="nsd-zscore-text"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, hemispheres="up"), ValueError, "hemispheres", id="nsd-hemispheres"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, vertices={"left": [0]}), ValueError, "vertices", id="nsd-vertices-keys"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, hemispheres="left", vertices={"left": [4]}), IndexError, "vertices['left']", id="nsd-vertices-range"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, hemispheres="left", vertices={"left": np.ones(3, bool)}), ValueError, "vertices['left']", id="nsd-vertices-mask-size"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, betas="../betas"), ValueError, "betas", id="nsd-betas-path"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, betas="betas_assumehrf"), FileNotFoundError, "betas", id="nsd-betas-missing"),
+    pytest.param(lambda: average_repeats(np.ones(3), [1, 1, 2]), ValueError, "responses", id="repeats-1d"),
+    pytest.param(lambda: average_repeats(np.ones((3, 2)), [1, 2]), ValueError, "images", id="repeats-images-length"),
 ]
 
 

@@ -50,6 +50,25 @@ def _atlas():
     return Atlas.from_arrays(labels, ["a", "b"], mesh=PolyMesh(left=strip(6), right=strip(5)))
 
 
+@functools.cache
+def _subjects():
+    """A FreeSurfer subjects folder holding 'bert' (two 4-vertex inflated surfaces)."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from nibabel.freesurfer import write_geometry
+
+    folder = Path(tempfile.mkdtemp(prefix="neurost-bad-subjects-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    (folder / "bert" / "surf").mkdir(parents=True)
+    for prefix in ("lh", "rh"):
+        write_geometry(str(folder / "bert" / "surf" / f"{prefix}.inflated"),
+                       np.eye(4, 3), np.array([[0, 1, 2], [0, 2, 3]]))
+    return folder
+
+
 def _volume_atlas():
     return Atlas.from_arrays(np.ones((2, 2, 2), int), ["a"], affine=np.eye(4))
 
@@ -68,7 +87,12 @@ CASES = [
     pytest.param(lambda: plot_on_cortex({"c": 1.0}, _atlas()), ValueError, "values", id="cortex-unknown-roi"),
     pytest.param(lambda: plot_on_cortex(FSAVERAGE5, rois="a"), ValueError, "rois", id="cortex-rois-without-atlas"),
     pytest.param(lambda: plot_on_cortex(FSAVERAGE5, 42), TypeError, "atlas_or_mesh", id="cortex-mesh-int"),
-    pytest.param(lambda: plot_on_cortex(FSAVERAGE5, "fsaverage6"), ValueError, "atlas_or_mesh", id="cortex-unknown-space"),
+    pytest.param(lambda: plot_on_cortex(FSAVERAGE5, "fsaverage6", subjects_dir=_subjects()), FileNotFoundError, "atlas_or_mesh", id="cortex-unknown-space"),
+    pytest.param(lambda: plot_on_cortex(FSAVERAGE5, "fsaverage5", subjects_dir=_subjects()), ValueError, "subjects_dir", id="cortex-subjects-dir-on-space"),
+    pytest.param(lambda: plot_on_cortex(FSAVERAGE5, "fsaverage", subjects_dir=3), TypeError, "subjects_dir", id="cortex-subjects-dir-int"),
+    pytest.param(lambda: plot_on_cortex(FSAVERAGE5, "fsaverage", subjects_dir=_subjects() / "nope"), FileNotFoundError, "subjects_dir", id="cortex-subjects-dir-missing"),
+    pytest.param(lambda: plot_on_cortex(np.ones(8), "bert", subjects_dir=_subjects(), surface="flat"), ValueError, "surface", id="cortex-subject-flat"),
+    pytest.param(lambda: plot_on_cortex({"left": np.ones(5)}, "bert", subjects_dir=_subjects()), ValueError, "values['left']", id="cortex-subject-size"),
     pytest.param(lambda: plot_on_cortex(np.ones(11), _volume_atlas()), ValueError, "surface atlas", id="cortex-volume-atlas"),
     pytest.param(lambda: plot_on_cortex(FSAVERAGE5, cmap="viridiss"), ValueError, "viridis", id="cortex-cmap-typo"),
     pytest.param(lambda: plot_on_cortex(FSAVERAGE5, cmap=3), TypeError, "cmap", id="cortex-cmap-int"),
