@@ -62,9 +62,10 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, TorchEstimator):
         for 4-D ``X``.
     backbone : BackboneFeatures or list of BackboneFeatures, default=None
         When given, ``X`` holds images and each backbone (cloned, then
-        fitted on them) turns them into a grid; a list of backbones (e.g.
-        several layers of one model) is a layer ensemble: ``n_seeds``
-        models per backbone, all combined per target.
+        fitted on them) turns them into a grid; a list of backbones, or a
+        backbone of several layers (``BackboneFeatures(layer=[...])``, read
+        in one forward pass), is a layer ensemble: ``n_seeds`` models per
+        backbone layer, all combined per target.
     n_heads : int, default=4
         Attention heads; must divide the channels ``c`` (the paper uses 16
         with 768 DINOv2 channels).
@@ -388,7 +389,8 @@ class RoutingEncoder(MultiOutputMixin, RegressorMixin, TorchEstimator):
         for index, backbone in enumerate(self.backbones_):
             grid = np.asarray(backbone.transform(X), dtype=np.float32)
             check_finite(grid, f"the features of backbone {index}")
-            grids.append(grid)
+            # A backbone of several layers gives (n, n_layers, h, w, c): one source each.
+            grids.extend(grid.transpose(1, 0, 2, 3, 4) if grid.ndim == 5 else [grid])
         shapes = [grid.shape[1:3] for grid in grids]
         channels = [grid.shape[3] for grid in grids]
         if reset:

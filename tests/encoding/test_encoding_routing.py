@@ -196,6 +196,22 @@ def test_backbone_layer_ensemble_reads_images():
     assert not hasattr(backbones[0], "model_")
 
 
+def test_a_backbone_of_several_layers_is_a_layer_ensemble():
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 8, stride=8), torch.nn.Conv2d(4, 4, 1))
+    rng = np.random.default_rng(0)
+    images = rng.random((40, 32, 32, 3)).astype(np.float32)
+    Y = images[:, :16, :16].mean(axis=(1, 2, 3))[:, None] * np.ones((1, 2))
+    backbone = BackboneFeatures(model, layer=["0", "1"], device="cpu")
+    encoder = RoutingEncoder(n_heads=2, backbone=backbone, **FAST).fit(images, Y)
+    assert encoder.member_sources_.tolist() == [0, 1]
+    assert encoder.grid_shape_ == [(4, 4), (4, 4)]
+    assert encoder.n_channels_ == [4, 4] and len(encoder.models_) == 2
+    assert encoder.predict(images).shape == (40, 2)
+
+
 def test_zero_variance_target_warns_and_scores_nan():
     grid, Y, labels = quadrant_data()
     Y = Y.copy()
