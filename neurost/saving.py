@@ -85,6 +85,10 @@ MODULES = (
     "diffusers.AutoencoderDC",
     "diffusers.AutoencoderKL",
     "diffusers.AutoencoderTiny",
+    "transformers.CLIPVisionModel",
+    "transformers.Dinov2Model",
+    "transformers.Dinov2WithRegistersModel",
+    "transformers.ViTModel",
 )
 
 #: Cross-validation splitters (``cv`` parameters), rebuilt from their ``__dict__``.
@@ -122,6 +126,9 @@ def save(estimator, path, *, overwrite=False):
         fitted attributes may hold numbers, strings, arrays, tensors, lists,
         tuples, dicts, data frames, other neurost estimators, the modules of
         :mod:`neurost.models`, the built-in or a diffusers image autoencoder,
+        the Hugging Face vision models that
+        :class:`~neurost.features.BackboneFeatures` reads (CLIP vision,
+        DINOv2 with or without registers, ViT),
         and scikit-learn scalers, label encoders and splitters.
     path : str or os.PathLike
         The file to write (``.safetensors`` is a good suffix). It is written
@@ -320,6 +327,11 @@ def _module_config(name, module):
     """The constructor arguments that rebuild ``module``, or None if unknown."""
     if name.startswith("diffusers."):
         return {key: value for key, value in module.config.items() if not key.startswith("_")}
+    if name.startswith("transformers."):
+        # The label maps of classification heads have int keys and no use here.
+        skip = {"id2label", "label2id"}
+        return {key: value for key, value in module.config.to_dict().items()
+                if not key.startswith("_") and key not in skip}
     if name == "neurost.features.GaborPyramid":
         energy = module.energy
         return {
@@ -330,6 +342,15 @@ def _module_config(name, module):
     if name == "neurost.tokenize.builtin.BuiltinAutoencoder":
         return {}
     return getattr(module, "config", None)
+
+
+def _build_module(name, cls, config):
+    """Rebuild an allowlisted module from the arguments :func:`_module_config` recorded."""
+    if name.startswith("diffusers."):
+        return cls.from_config(config)
+    if name.startswith("transformers."):
+        return cls(cls.config_class.from_dict(config))
+    return cls(**config)
 
 
 def _refuse(where, value, why):
@@ -748,7 +769,7 @@ class _Reader:
         try:
             # Building draws initial weights; the caller's random state is kept.
             with torch.random.fork_rng(devices=[]):
-                module = cls.from_config(config) if name.startswith("diffusers.") else cls(**config)
+                module = _build_module(name, cls, config)
             module.load_state_dict(state)
         except (TypeError, ValueError, RuntimeError) as error:
             raise ValueError(

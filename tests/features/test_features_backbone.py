@@ -672,3 +672,17 @@ def test_bad_layer_lists(images):
         extractor(model, layer=["0", "2"]).fit_transform(images)
     stacked = extractor(model, layer=("0", "1")).fit_transform(images)
     assert stacked.shape == (5, 2, 8, 8, 4)
+
+
+@pytest.mark.parametrize("name", HF_MODELS)
+def test_a_fitted_transformers_backbone_saves_without_pickle(transformers, hf_folders, name,
+                                                             tmp_path):
+    import neurost
+
+    folder, _ = hf_reference(transformers, hf_folders, name)
+    images = hf_images()
+    features = BackboneFeatures(folder, device="cpu").fit(images)
+    neurost.save(features, tmp_path / "features.safetensors")
+    loaded = neurost.load(tmp_path / "features.safetensors")
+    assert type(loaded.model_) is type(features.model_)
+    np.testing.assert_array_equal(loaded.transform(images), features.transform(images))
