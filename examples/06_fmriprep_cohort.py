@@ -15,15 +15,14 @@
 # 3. `TokenStore.tokenize` caches the tokens of every run (resumable;
 #    `neurost tokenize` and the cluster guide in the README spread it over
 #    processes);
-# 4. `TabletClassifier` is cross-validated with `GroupKFold` over subjects,
-#    and its own validation split holds out whole subjects too.
+# 4. `TabletClassifier` is cross-validated with `StratifiedGroupKFold` over
+#    subjects, and its own validation split holds out whole subjects too.
 #
 # A real study would point `load_fmriprep` at its
 # `derivatives/fmriprep` folder. Here a small study is simulated with
 # fMRIPrep's file names: 8 subjects, 2 runs each.
 
 # %%
-import numpy as np
 import sklearn
 import torch
 from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
@@ -73,7 +72,9 @@ print(len(store), "runs in the store;", store.n_frames(cohort["key"][0]), "frame
 
 # %% [markdown]
 # ## Cross-validation grouped by subject
-# `GroupKFold` keeps a subject's runs in one fold. Inside each fit, the
+# `StratifiedGroupKFold` keeps a subject's runs in one fold and balances
+# the labels across folds (with few subjects, unbalanced folds bias the
+# held-out predictions against the left-out class). Inside each fit, the
 # early-stopping validation split holds out whole subjects as well: with
 # scikit-learn's metadata routing, `groups` reaches both the splitter and
 # `fit`.
@@ -91,8 +92,6 @@ scores = cross_val_predict(classifier, X, labels, cv=StratifiedGroupKFold(n_spli
                            method="predict_proba", params={"groups": groups})[:, 1]
 sklearn.set_config(enable_metadata_routing=False)
 print("held-out ROC AUC over", len(labels), "runs:", round(roc_auc_score(labels, scores), 2))
-np.savetxt("predictions.tsv", np.column_stack([labels, scores]), delimiter="\t",
-           header="label\tp_female", comments="")
 
 # %% [markdown]
 # With 6 training subjects per fold the AUC above says little; the point is

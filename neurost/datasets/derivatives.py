@@ -82,9 +82,12 @@ def make_fmriprep_derivatives(
     sessions : sequence of str or None, default=(None,)
         Session labels; ``(None,)`` writes no session level.
     tasks : sequence of str, default=("rest",)
+        Task labels; every subject does every task in every session.
     n_runs : int, default=1
-        Runs per session and task (``run-1`` ...).
+        Runs per session and task (``run-1`` ...; no ``run`` entity when
+        1).
     n_frames : int, default=40
+        Frames per run, at least 8.
     t_r : float, default=2.0
         Seconds, in the sidecars and the headers.
     resolution : float, default=4.0
@@ -98,6 +101,7 @@ def make_fmriprep_derivatives(
         files; every vertex mixes the network time series with random
         weights, plus the motion artefacts and white noise).
     random_state : int, RandomState instance or None, default=None
+        Seed for the labels, traits, signals, noise and artefacts.
 
     Returns
     -------
@@ -345,8 +349,10 @@ class _Artefacts:
                 if mask is not None:
                     metadata[name]["Mask"] = mask
         times = np.arange(self.n_frames)
-        n_cosines = int(np.floor(2 * self.n_frames * self.t_r / _HIGH_PASS))
-        for index in range(1, n_cosines + 1):
+        # fMRIPrep's drift basis has floor(2 N TR / 128 s) columns, the last
+        # one constant, which it leaves out.
+        order = int(np.floor(2 * self.n_frames * self.t_r / _HIGH_PASS))
+        for index in range(1, order):
             columns[f"cosine{index - 1:02d}"] = np.sqrt(2 / self.n_frames) * np.cos(
                 np.pi * (2 * times + 1) * index / (2 * self.n_frames))
         columns["non_steady_state_outlier00"] = (times == 0).astype(float)

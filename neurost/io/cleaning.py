@@ -6,7 +6,7 @@ import numpy as np
 
 from .._utils.validation import check_positive_int, describe
 from ._reading import reading, sequential_proxy
-from ._sources import check_run, label_of, open_run
+from ._sources import _image, check_run, label_of, open_run
 
 #: Standardizations of the cleaned signals (nilearn's names).
 STANDARDIZE = (None, "zscore_sample")
@@ -52,8 +52,8 @@ def denoise(
         A 3D brain mask on the run's grid; voxels outside it are 0 in the
         result and cost nothing. By default every voxel is cleaned.
     detrend : bool, default=False
-        Also remove each voxel's mean and linear trend (the trend is over
-        the frames' times, scrubbed frames included).
+        Also remove each voxel's mean and linear trend over the kept
+        frames (taken as evenly spaced, as nilearn does).
     standardize : {None, "zscore_sample"}, default=None
         Divide each voxel's cleaned series by its standard deviation (with
         ``ddof=1``) after removing its mean.
@@ -77,15 +77,16 @@ def denoise(
 
     Notes
     -----
-    The confounds (and, with ``detrend``, a constant and a linear trend)
-    are restricted to the kept frames and spanned by an orthonormal basis
-    ``Q`` (QR with column pivoting; columns of rank-deficient confounds are
-    dropped). The fitting pass accumulates ``Q.T @ Y``, the sum and the
-    sum of squares of each voxel; frame ``t`` of the result is then
-    ``(y_t - Q_t @ (Q.T @ Y) - mean) / sd``, exactly. The coefficients
-    take ``8 * (n_confounds + 2) * n_voxels`` bytes. Unlike
-    :func:`nilearn.signal.clean`, which detrends the kept frames as if they
-    were evenly spaced, the trend here follows the frames' times.
+    The confounds are restricted to the kept frames and z-scored; they
+    (and, with ``detrend``, a constant and a linear trend) are spanned by
+    an orthonormal basis ``Q`` (QR with column pivoting, keeping the
+    columns whose pivot exceeds ``100 * eps``, as nilearn does). The
+    fitting pass accumulates ``Q.T @ Y``, the sum and the sum of squares
+    of each voxel; frame ``t`` of the result is then
+    ``(y_t - Q_t @ (Q.T @ Y) - mean) / sd``, exactly. Removing the trend
+    from signals and confounds, as nilearn does, and then projecting is the
+    same as projecting on confounds and trend together. The coefficients
+    take ``8 * (n_confounds + 2) * n_voxels`` bytes.
 
     Examples
     --------
@@ -95,6 +96,8 @@ def denoise(
     ...                 mask_img=row.mask)  # doctest: +SKIP
     """
     import nibabel
+
+    from ._timing import header_t_r, with_t_r
 
     chunk_size = check_positive_int(chunk_size, "chunk_size", "frames per block")
     if standardize not in STANDARDIZE:
@@ -116,11 +119,10 @@ def denoise(
     basis = _basis(confounds, kept, n_frames, bool(detrend))
     voxels = _voxels(mask_img, source)
     cleaned = _DenoisedArray(source, basis, kept, voxels, standardize, label, chunk_size)
-    header = source.header.copy()
-    header.set_data_dtype(np.float32)
-    result = nibabel.Nifti1Image(cleaned, source.affine, header)
-    result.header.set_xyzt_units(*source.header.get_xyzt_units())
-    return result
+    result = nibabel.Nifti1Image(cleaned, source.affine, dtype=np.float32)
+    result.header.set_zooms(tuple(source.header.get_zooms()[:3]) + (1.0,))
+    result.header.set_xyzt_units("mm")
+    return with_t_r(result, header_t_r(source, quiet=True))
 
 
 def _kept_frames(sample_mask, n_frames):
@@ -156,8 +158,8 @@ def _basis(confounds, kept, n_frames, detrend):
     """Orthonormal basis (n_kept, rank) of the regressors on the kept frames."""
     columns = []
     if detrend:
-        times = kept.astype(np.float64)
-        columns += [np.ones(len(kept)), (times - times.mean()) / max(times.std(), 1.0)]
+        trend = np.arange(len(kept), dtype=np.float64)
+        columns += [np.ones(len(kept)), (trend - trend.mean()) / trend.std()]
     if confounds is not None:
         values = _confound_values(confounds, n_frames)[kept]
         values = values - values.mean(axis=0)
@@ -168,14 +170,15 @@ def _basis(confounds, kept, n_frames, detrend):
     from scipy.linalg import qr
 
     q, r, _ = qr(np.column_stack(columns), mode="economic", pivoting=True)
-    diagonal = np.abs(np.diag(r))
-    rank = int((diagonal > diagonal[0] * len(kept) * _EPS).sum()) if diagonal.size else 0
-    if rank >= len(kept) - 1:
+    q = q[:, np.abs(np.diag(r)) > 100 * _EPS]
+    if q.shape[1] >= len(kept) - 1:
         raise ValueError(
-            f"confounds: {rank} independent regressors for {len(kept)} kept frames leave "
-            "no signal to clean; use fewer confounds (a smaller strategy) or a longer run."
+            f"confounds: {q.shape[1]} independent regressors (confounds"
+            f"{', constant and trend' if detrend else ''}) for {len(kept)} kept frames "
+            "leave no signal to clean; use fewer confounds (a smaller strategy), scrub "
+            "fewer frames (sample_mask) or use a longer run."
         )
-    return q[:, :rank]
+    return q
 
 
 def _confound_values(confounds, n_frames):
@@ -210,15 +213,17 @@ def _voxels(mask_img, source):
     """Boolean mask of the voxels to clean, shape (x, y, z)."""
     if mask_img is None:
         return np.ones(source.shape[:3], dtype=bool)
-    from ._reading import open_image
-
-    mask = open_image(mask_img, "mask_img") if not hasattr(mask_img, "affine") else mask_img
-    if mask.shape[:3] != source.shape[:3] or not np.allclose(mask.affine, source.affine,
-                                                             atol=1e-3):
+    mask = _image(mask_img, "mask_img")[0]
+    if (len(mask.shape) != 3 and mask.shape[3:] != (1,)) or mask.shape[:3] != source.shape[:3]:
         raise ValueError(
-            f"mask_img must be on the run's grid (shape {source.shape[:3]}); got shape "
-            f"{mask.shape} and a{'' if mask.shape[:3] == source.shape[:3] else 'n'} "
-            "affine that differs. Resample it with nilearn.image.resample_to_img."
+            f"mask_img must be a 3D mask on the run's grid {source.shape[:3]}; got an "
+            f"image of shape {mask.shape}."
+        )
+    if not np.allclose(mask.affine, source.affine, atol=1e-3):
+        raise ValueError(
+            "mask_img must be on the run's grid; its affine differs from the run's. "
+            "Resample it with nilearn.image.resample_to_img(mask_img, img, "
+            'interpolation="nearest").'
         )
     voxels = np.asarray(mask.dataobj).reshape(mask.shape[:3]) > 0
     if not voxels.any():
@@ -262,7 +267,6 @@ class _DenoisedArray:
         n_voxels = int(self._voxels.sum())
         projection = np.zeros((self._basis.shape[1], n_voxels))
         total, squares = np.zeros(n_voxels), np.zeros(n_voxels)
-        position = 0
         n_frames = self._source.shape[3]
         for start in range(0, n_frames, self._chunk_size):
             stop = min(start + self._chunk_size, n_frames)
@@ -273,7 +277,6 @@ class _DenoisedArray:
             projection += self._basis[rows].T @ block
             total += block.sum(axis=0)
             squares += np.einsum("tv,tv->v", block, block)
-            position += len(rows)
         n_kept = len(self._kept)
         mean = (total - self._basis.sum(axis=0) @ projection) / n_kept
         sd = np.ones(n_voxels)
@@ -305,7 +308,10 @@ class _DenoisedArray:
     def __getitem__(self, slicer):
         from nibabel.fileslice import canonical_slicers
 
-        slicer = canonical_slicers(slicer, self.shape)
+        try:
+            slicer = canonical_slicers(slicer, self.shape)
+        except ValueError:  # fancy indexing: clean every frame, then index
+            return np.asarray(self)[slicer]
         simple = len(slicer) == 4 and all(
             isinstance(s, (slice, numbers.Integral)) for s in slicer
         )

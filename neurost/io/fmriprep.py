@@ -8,6 +8,7 @@ confounds read with nilearn's fMRIPrep interface
 a dataset exactly as nilearn does.
 """
 
+import inspect
 import json
 import os
 from pathlib import Path
@@ -69,7 +70,9 @@ def load_fmriprep(
         the ``hemi-L`` and ``hemi-R`` files of each run), or ``"fsLR"``
         (the CIFTI-2 ``dtseries.nii`` of ``--cifti-output``, or GIfTI
         hemispheres). None accepts any space, provided all runs found are
-        in one.
+        in one; this includes the runs in their own BOLD space that
+        fMRIPrep 23.1 and later write without a ``space-`` entity (their
+        ``space`` is None).
     res : str or int, optional
         The resolution label of volume outputs (``res-2``). None accepts
         any, provided all runs found share one.
@@ -101,7 +104,8 @@ def load_fmriprep(
           of a :class:`~neurost.tokenize.TokenStore`;
         - ``subject``, ``session``, ``task``, ``run``, ... ``space``,
           ``res``, ``den``: the BIDS labels (str; None where a file name
-          has no such entity; an entity no run has is left out);
+          has no such entity; an entity no run has is left out, except
+          ``subject``, ``task`` and ``space``);
         - ``path``: the BOLD run (str), or ``(left, right)`` for GIfTI
           hemispheres; what :func:`neurost.io.load_bold` reads;
         - ``mask``: the brain mask of a volume run (None for surfaces, or
@@ -122,10 +126,11 @@ def load_fmriprep(
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist, or a run has no sidecar JSON or
-        confounds file.
+        If ``path`` does not exist, or a run has no sidecar JSON.
     ValueError
-        If ``path`` is not BIDS derivatives (no ``dataset_description.json``
+        If nilearn cannot load a run's confounds (no confounds file, a
+        strategy whose columns the file lacks), if ``path`` is not BIDS
+        derivatives (no ``dataset_description.json``
         of a derivative dataset), no run matches the filters (the message
         lists the labels that exist), the runs found are in several
         spaces or resolutions, a GIfTI run lacks a hemisphere, a subject
@@ -169,8 +174,8 @@ def load_fmriprep(
     _check_one(runs, "res")
     rows = [_describe_run(key, files) for key, files in sorted(runs.items())]
     table = pd.DataFrame(rows)
-    table = table.drop(columns=[c for c in table.columns if table[c].isna().all()
-                                and c in ENTITIES.values()])
+    optional = set(ENTITIES.values()) - {"subject", "task", "space"}
+    table = table.drop(columns=[c for c in optional if table[c].isna().all()])
     table = _join_participants(table, root, participants)
     if confounds is not None:
         table = _with_confounds(table, confounds)
@@ -192,12 +197,7 @@ def _check_derivatives(path):
             f"path: '{root}' is not BIDS derivatives: it has no "
             f"dataset_description.json.{hint}"
         )
-    try:
-        fields = json.loads(description.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(
-            f"path: cannot parse '{description}' as JSON ({error})."
-        ) from None
+    fields = _read_json(description, "path")
     if fields.get("DatasetType") != "derivative":
         raise ValueError(
             f"path: '{root}' is not BIDS derivatives: its dataset_description.json "
@@ -205,6 +205,20 @@ def _check_derivatives(path):
             f"(fMRIPrep writes its outputs to a derivatives folder).{hint}"
         )
     return root
+
+
+def _read_json(path, name):
+    """The JSON object of ``path``, as a dict; errors name the argument ``name``."""
+    try:
+        fields = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{name}: cannot parse '{path}' as JSON ({error}).") from None
+    if not isinstance(fields, dict):
+        raise ValueError(
+            f"{name}: '{path}' holds a JSON {type(fields).__name__}, not an object of "
+            "fields."
+        )
+    return fields
 
 
 def _derivatives_hint(root):
@@ -255,7 +269,7 @@ def _bold_files(root):
         extension, entities = entry["extension"], entry["entities"]
         volume = extension in ("nii.gz", "nii") and entities.get("desc") == "preproc"
         surface = extension in _SURFACE_EXTENSIONS and "desc" not in entities
-        if "space" in entities and (volume or surface):
+        if volume or (surface and "space" in entities):
             files.append(entry)
     return files
 
@@ -291,7 +305,7 @@ def _group_runs(entries):
     for entry in entries:
         entities = entry["entities"]
         key = _run_key(entities)
-        space = (entities["space"], entities.get("res"), entities.get("den"))
+        space = (entities.get("space"), entities.get("res"), entities.get("den"))
         runs.setdefault((key, space), []).append(entry)
     keys = [key for key, _ in runs]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
@@ -306,17 +320,21 @@ def _group_runs(entries):
 
 def _space_name(space):
     name, res, den = space
+    if name is None:
+        name = "the run's own space (no space- entity)"
     return name + (f" res-{res}" if res else "") + (f" den-{den}" if den else "")
 
 
 def _check_one(runs, entity):
     values = {files[0]["entities"].get(entity) for files in runs.values()}
     if len(values) > 1:
-        name = {"space": "space", "res": "res"}[entity]
-        raise ValueError(
-            f"the runs found are in different {'spaces' if entity == 'space' else 'resolutions'} "
-            f"({sorted(map(str, values))}); choose one with {name}=."
+        kinds = "spaces" if entity == "space" else "resolutions"
+        names = sorted(
+            _space_name((value, None, None)) if entity == "space" else str(value)
+            for value in values
         )
+        raise ValueError(f"the runs found are in different {kinds} ({names}); choose "
+                         f"one with {entity}=.")
 
 
 def _describe_run(key, files):
@@ -372,10 +390,7 @@ def _sidecar_t_r(files, from_header, label):
             raise FileNotFoundError(
                 f"run '{label}' has no sidecar JSON: no such file '{sidecar}'."
             )
-        try:
-            value = json.loads(sidecar.read_text()).get("RepetitionTime")
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ValueError(f"cannot parse the sidecar '{sidecar}' as JSON ({error}).") from None
+        value = _read_json(sidecar, "the sidecar").get("RepetitionTime")
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(
@@ -496,20 +511,17 @@ def _confound_loader(confounds, fmriprep):
         return lambda files: fmriprep.load_confounds_strategy(files, confounds)
     if isinstance(confounds, dict):
         arguments = dict(confounds)
-        strategy = arguments.pop("denoise_strategy", None)
-        loader = fmriprep.load_confounds if strategy is None else fmriprep.load_confounds_strategy
-        if strategy is not None:
-            arguments["denoise_strategy"] = strategy
-        import inspect
-
-        accepted = set(inspect.signature(loader).parameters) - {"img_files"}
-        unknown = sorted(set(arguments) - accepted) if strategy is None else []
+        accepted = set(inspect.signature(fmriprep.load_confounds).parameters) - {"img_files"}
+        unknown = sorted(set(arguments) - accepted - {"denoise_strategy"})
         if unknown:
             raise ValueError(
                 f"confounds: {unknown} are not arguments of nilearn's load_confounds; "
-                f"it takes {sorted(accepted)}."
+                f"it takes {sorted(accepted)}, and load_confounds_strategy "
+                "'denoise_strategy' too."
             )
-        return lambda files: loader(files, **arguments)
+        if "denoise_strategy" in arguments:
+            return lambda files: fmriprep.load_confounds_strategy(files, **arguments)
+        return lambda files: fmriprep.load_confounds(files, **arguments)
     raise TypeError(
         "confounds must be None, a strategy name (str) or a dict of load_confounds "
         f"arguments; got {describe(confounds)}."

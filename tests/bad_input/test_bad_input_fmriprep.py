@@ -43,6 +43,10 @@ def _damaged(damage):
     elif damage == "bad-sidecar-t_r":
         next(derivatives.glob("sub-01/func/*_bold.json")).write_text(
             json.dumps({"RepetitionTime": "2s"}))
+    elif damage == "sidecar-list":
+        next(derivatives.glob("sub-01/func/*_bold.json")).write_text("[2.0]")
+    elif damage == "description-list":
+        (derivatives / "dataset_description.json").write_text("[]")
     elif damage == "no-participant-id":
         (root / "participants.tsv").write_text("subject\tsex\nsub-01\tF\nsub-02\tM\n")
     elif damage == "repeated-participant":
@@ -79,6 +83,9 @@ CASES = [
     # load_fmriprep: sidecars and participants
     pytest.param(lambda: load_fmriprep(_damaged("no-sidecar")), FileNotFoundError, "sidecar", id="fmriprep-no-sidecar"),
     pytest.param(lambda: load_fmriprep(_damaged("bad-sidecar-t_r")), ValueError, "RepetitionTime", id="fmriprep-sidecar-t_r-text"),
+    pytest.param(lambda: load_fmriprep(_damaged("sidecar-list")), ValueError, "sidecar", id="fmriprep-sidecar-list"),
+    pytest.param(lambda: load_fmriprep(_damaged("description-list")), ValueError, "path", id="fmriprep-description-list"),
+    pytest.param(lambda: load_fmriprep(_study(), confounds={"denoise_strategy": "simple", "motions": 1}), ValueError, "confounds", id="fmriprep-strategy-argument"),
     pytest.param(lambda: load_fmriprep(_damaged("no-participant-id")), ValueError, "participant_id", id="fmriprep-participants-no-id"),
     pytest.param(lambda: load_fmriprep(_damaged("repeated-participant")), ValueError, "participants", id="fmriprep-participants-repeated"),
     pytest.param(lambda: load_fmriprep(_study(), participants=3), TypeError, "participants", id="fmriprep-participants-int"),
@@ -99,6 +106,10 @@ CASES = [
     pytest.param(lambda: denoise(_run(), sample_mask=[0.5, 1.5]), TypeError, "sample_mask", id="denoise-mask-float"),
     pytest.param(lambda: denoise(_run(), mask_img=nib.Nifti1Image(np.ones((2, 3, 3)), np.eye(4))), ValueError, "mask_img", id="denoise-mask-grid"),
     pytest.param(lambda: denoise(_run(), mask_img=nib.Nifti1Image(np.zeros((3, 3, 3)), np.eye(4))), ValueError, "mask_img", id="denoise-mask-empty"),
+    pytest.param(lambda: denoise(_run(), mask_img=nib.Nifti1Image(np.ones((3, 3, 3, 2)), np.eye(4))), ValueError, "mask_img", id="denoise-mask-4d"),
+    pytest.param(lambda: denoise(_run(), mask_img=nib.Nifti1Image(np.ones((3, 3, 3)), 2 * np.eye(4))), ValueError, "mask_img", id="denoise-mask-affine"),
+    pytest.param(lambda: denoise(_run(), mask_img="mask.txt"), FileNotFoundError, "mask_img", id="denoise-mask-missing"),
+    pytest.param(lambda: denoise(_run(), detrend=True, sample_mask=[0, 1, 2]), ValueError, "sample_mask", id="denoise-detrend-three-frames"),
     pytest.param(lambda: denoise(_run(), standardize="psc"), ValueError, "standardize", id="denoise-standardize"),
     pytest.param(lambda: denoise(_run(), detrend="yes"), TypeError, "detrend", id="denoise-detrend-text"),
     pytest.param(lambda: denoise(_run(), chunk_size=0), ValueError, "chunk_size", id="denoise-chunk-zero"),

@@ -56,6 +56,7 @@ def _series(image):
     (False, "zscore_sample", True),
     (True, None, False),
     (True, "zscore_sample", False),
+    (True, "zscore_sample", True),
 ])
 def test_equals_nilearn_signal_clean(run, detrend, standardize, scrub):
     image, _, confounds = run
@@ -151,3 +152,20 @@ def test_confounds_that_span_the_run_are_refused(run):
     image, _, _ = run
     with pytest.raises(ValueError, match="leave no signal"):
         denoise(image, np.random.default_rng(0).standard_normal((N_FRAMES, 49)))
+
+
+def test_an_mgh_run_is_cleaned_with_its_repetition_time(run, tmp_path):
+    image, _, confounds = run
+    mgh = nib.MGHImage(np.asarray(image.dataobj), image.affine)
+    mgh.header["tr"] = 2000.0
+    cleaned = denoise(mgh, confounds)
+    np.testing.assert_allclose(np.asarray(cleaned.dataobj), np.asarray(denoise(image, confounds).dataobj),
+                               rtol=0, atol=1e-4)
+    assert cleaned.header.get_zooms()[3] == 2.0
+
+
+def test_fancy_indexing_reads_the_cleaned_frames(run):
+    image, _, confounds = run
+    cleaned = denoise(image, confounds)
+    whole = np.asarray(cleaned.dataobj)
+    np.testing.assert_array_equal(cleaned.dataobj[..., [1, 4]], whole[..., [1, 4]])

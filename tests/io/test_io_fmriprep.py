@@ -21,7 +21,7 @@ def study(tmp_path_factory):
     """3 subjects x 2 sessions x 2 tasks x 2 runs, volumes and fsaverage5."""
     return make_fmriprep_derivatives(
         tmp_path_factory.mktemp("study") / "ds", n_subjects=3, sessions=("1", "2"),
-        tasks=("rest", "nback"), n_runs=2, n_frames=12, resolution=8.0, surfaces=True,
+        tasks=("rest", "nback"), n_runs=2, n_frames=40, resolution=8.0, surfaces=True,
         random_state=0,
     )
 
@@ -51,7 +51,7 @@ def test_one_row_per_volume_run_with_entities_paths_and_timing(study):
     assert first["path"].endswith(
         f"sub-01/ses-1/func/sub-01_ses-1_task-nback_run-1_space-{SPACE}_res-8_desc-preproc_bold.nii.gz")
     assert first["mask"].endswith("_res-8_desc-brain_mask.nii.gz")
-    assert set(table["t_r"]) == {2.0} and set(table["n_frames"]) == {12}
+    assert set(table["t_r"]) == {2.0} and set(table["n_frames"]) == {40}
     assert "den" not in table.columns and "hemi" not in table.columns
 
 
@@ -76,7 +76,7 @@ def test_surface_runs_pair_their_hemispheres(study):
     assert "_hemi-L_space-fsaverage5_bold.func.gii" in left
     assert "_hemi-R_space-fsaverage5_bold.func.gii" in right
     run = load_bold(table.iloc[0]["path"])
-    assert run.shape == (2 * 10242, 12)
+    assert run.shape == (2 * 10242, 40)
     assert table.iloc[0]["t_r"] == 2.0
 
 
@@ -89,7 +89,7 @@ def test_confound_strategies_come_from_nilearn(study):
     np.testing.assert_array_equal(table.iloc[0]["sample_mask"], mask)
     # The simulated head jumps are scrubbed, and so is the non-steady first frame.
     assert 0 not in table.iloc[0]["sample_mask"]
-    assert len(table.iloc[0]["sample_mask"]) < 12
+    assert len(table.iloc[0]["sample_mask"]) < 40
 
 
 def test_confounds_as_load_confounds_arguments(study):
@@ -98,7 +98,7 @@ def test_confounds_as_load_confounds_arguments(study):
     frame = table.iloc[0]["confounds"]
     assert sorted(frame.columns) == sorted(
         ["trans_x", "trans_y", "trans_z", "rot_x", "rot_y", "rot_z"])
-    assert frame.shape == (12, 6)
+    assert frame.shape == (40, 6)
 
 
 def test_compcor_reads_the_confounds_metadata(study):
@@ -166,3 +166,39 @@ def test_a_participants_table_can_be_given(study):
     table = load_fmriprep(study.path, task="rest", participants=participants)
     assert "sex" not in table.columns
     assert table.groupby("subject")["group"].first().tolist() == ["a", "b", "a"]
+
+
+def _to_own_space(derivatives, remove_others):
+    """Rename the volume runs' files as fMRIPrep >= 23.1 names runs in their own space."""
+    for path in list(derivatives.glob(f"sub-*/ses-*/func/*_space-{SPACE}_res-8_*")):
+        target = path.with_name(path.name.replace(f"_space-{SPACE}_res-8", ""))
+        if remove_others:
+            path.rename(target)
+        else:
+            shutil.copy(path, target)
+    if remove_others:
+        for path in derivatives.glob("sub-*/ses-*/func/*_hemi-*"):
+            path.unlink()
+
+
+def test_runs_in_their_own_space_have_no_space_label(copy):
+    _to_own_space(copy, remove_others=True)
+    table = load_fmriprep(copy, space=None, task="rest", session="1", run=1)
+    assert len(table) == 3 and table["space"].isna().all()
+    assert table.iloc[0]["path"].endswith("sub-01_ses-1_task-rest_run-1_desc-preproc_bold.nii.gz")
+    assert table.iloc[0]["mask"].endswith("sub-01_ses-1_task-rest_run-1_desc-brain_mask.nii.gz")
+    with pytest.raises(ValueError, match="space"):
+        load_fmriprep(copy)
+
+
+def test_own_space_and_template_runs_are_not_mixed(copy):
+    _to_own_space(copy, remove_others=False)
+    with pytest.raises(ValueError, match="several spaces.*own space"):
+        load_fmriprep(copy, space=None)
+
+
+def test_a_strategy_with_its_own_arguments(study):
+    table = _quiet_load(study.path, task="rest", session="1", run=1,
+                        confounds={"denoise_strategy": "simple", "motion": "basic"})
+    columns = table.iloc[0]["confounds"].columns
+    assert "trans_x" in columns and "trans_x_power2" not in columns
