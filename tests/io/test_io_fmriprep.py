@@ -202,3 +202,22 @@ def test_a_strategy_with_its_own_arguments(study):
                         confounds={"denoise_strategy": "simple", "motion": "basic"})
     columns = table.iloc[0]["confounds"].columns
     assert "trans_x" in columns and "trans_x_power2" not in columns
+
+
+def test_cifti_runs_of_fslr(copy):
+    from nibabel import cifti2
+
+    models = (cifti2.BrainModelAxis.from_surface(np.arange(0, 32492, 7), 32492, "CortexLeft")
+              + cifti2.BrainModelAxis.from_surface(np.arange(3, 32492, 5), 32492, "CortexRight"))
+    for bold in copy.glob(f"sub-*/ses-*/func/*task-rest_run-1_space-{SPACE}_res-8_desc-preproc_bold.nii.gz"):
+        stem = bold.name.split(f"_space-{SPACE}")[0]
+        series = cifti2.SeriesAxis(start=0, step=2.0, size=40, unit="second")
+        data = np.zeros((40, len(models)), dtype=np.float32)
+        nib.save(cifti2.Cifti2Image(data, header=(series, models)),
+                 bold.with_name(f"{stem}_space-fsLR_den-91k_bold.dtseries.nii"))
+        bold.with_name(f"{stem}_space-fsLR_den-91k_bold.json").write_text(
+            json.dumps({"RepetitionTime": 2.0}))
+    table = load_fmriprep(copy, space="fsLR")
+    assert len(table) == 3 * 2 and set(table["den"]) == {"91k"}
+    assert table.iloc[0]["path"].endswith("sub-01_ses-1_task-rest_run-1_space-fsLR_den-91k_bold.dtseries.nii")
+    assert set(table["n_frames"]) == {40} and set(table["t_r"]) == {2.0}
