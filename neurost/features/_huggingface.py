@@ -33,16 +33,22 @@ def import_transformers():
     return transformers
 
 
-def load_model_folder(path):
+def load_model_folder(path, allow_pickle=False):
     """Load the vision model saved by ``save_pretrained`` in the folder ``path``.
 
     Only local files are read (``local_files_only=True``) and no code stored
-    with the model runs (``trust_remote_code=False``).
+    with the model runs (``trust_remote_code=False``). The weights are read
+    from ``model.safetensors``; a folder holding them only as a pickle
+    (``pytorch_model.bin``, which transformers reads with ``torch.load``)
+    is refused unless ``allow_pickle``.
 
     Parameters
     ----------
     path : pathlib.Path
         An existing folder.
+    allow_pickle : bool, default=False
+        Also read ``pytorch_model.bin`` weights, when the folder has no
+        safetensors file (safetensors are preferred when both exist).
 
     Returns
     -------
@@ -58,6 +64,13 @@ def load_model_folder(path):
             "Dinov2Model.from_pretrained('facebook/dinov2-base')"
             ".save_pretrained(FOLDER)), or the path of a model file."
         )
+    if not allow_pickle and not any(path.glob("*.safetensors")) and any(path.glob("*.bin")):
+        raise ValueError(
+            f"model: the folder '{path}' holds its weights only as a pickle "
+            "(pytorch_model.bin), which is read with torch.load. If you trust "
+            "the folder, pass allow_pickle=True; otherwise re-save the model "
+            "with save_pretrained, which writes model.safetensors."
+        )
     transformers = import_transformers()
     try:
         config = transformers.AutoConfig.from_pretrained(
@@ -70,7 +83,12 @@ def load_model_folder(path):
         ) from None
     try:
         model = transformers.AutoModel.from_pretrained(
-            path, config=config, local_files_only=True, trust_remote_code=False
+            path,
+            config=config,
+            local_files_only=True,
+            trust_remote_code=False,
+            # None: safetensors when present, else the .bin pickle.
+            use_safetensors=None if allow_pickle else True,
         )
     except Exception as error:
         raise ValueError(

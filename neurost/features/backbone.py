@@ -59,13 +59,13 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
         Hugging Face ``transformers`` vision model such as ``Dinov2Model``,
         ``ViTModel`` or ``CLIPVisionModel``...), or a path: the folder a
         ``transformers`` model's ``save_pretrained`` wrote (``config.json``
-        and weights; loaded with ``AutoModel`` from local files only,
-        running no code from the folder; needs ``pip install transformers``), a
-        TorchScript file, or (with ``allow_pickle=True``) a whole module
-        saved by :func:`torch.save`. A file of weights alone (a state
-        dict, ``.safetensors`` or ``torch.save``) is not a model: build the
-        model, load the weights into it (``model.load_state_dict``) and
-        pass the module. None uses :class:`~neurost.features.GaborPyramid`, a
+        and ``model.safetensors``; loaded with ``AutoModel`` from local
+        files only, running no code from the folder; needs ``pip install
+        transformers``), a TorchScript file, or (with ``allow_pickle=True``)
+        a whole module saved by :func:`torch.save`. A file of weights alone
+        (a state dict, ``.safetensors`` or ``torch.save``) is not a model:
+        build the model, load the weights into it (``model.load_state_dict``)
+        and pass the module. None uses :class:`~neurost.features.GaborPyramid`, a
         fixed V1-like model for offline examples; real analyses should pass
         a pretrained backbone such as DINOv2. The module is used in eval
         mode and on ``device`` during :meth:`transform`; its training flags
@@ -111,11 +111,13 @@ class BackboneFeatures(TransformerMixin, BaseEstimator):
     verbose : int, default=0
         Show a progress bar when > 0.
     allow_pickle : bool, default=False
-        Allow ``model`` to be a file of a whole pickled module. Unpickling
+        Allow ``model`` to be a file of a whole pickled module, or a
+        ``transformers`` folder whose weights are only a pickle
+        (``pytorch_model.bin``, from older ``save_pretrained``). Unpickling
         runs code stored in the file, which can do anything on this
         machine: set it only for files you trust. By default a path is read
         with ``torch.load(..., weights_only=True)``, which runs no code and
-        refuses such files.
+        refuses such files, and a folder only from its safetensors.
 
     Attributes
     ----------
@@ -501,7 +503,7 @@ def _load_model(model, allow_pickle):
             check_vision_model(model)
         return model
     if Path(model).expanduser().is_dir():
-        return load_model_folder(Path(model).expanduser())
+        return load_model_folder(Path(model).expanduser(), allow_pickle)
     path = check_path(model, "model")
     try:
         with warnings.catch_warnings():

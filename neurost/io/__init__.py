@@ -15,8 +15,9 @@
 - :class:`AlgonautsSubject` reads a subject of the Algonauts 2023
   release; :func:`load_nsd_betas` / :func:`load_nsd_trials` read NSD's
   fsaverage betas and its trial design, and :func:`average_repeats`
-  averages repeated images; :func:`load_freesurfer_mesh` reads the meshes
-  of a local FreeSurfer subjects folder.
+  averages repeated images; :func:`load_surface_mesh` loads a cortical
+  mesh: a shipped space (fsaverage5, fsLR32k) or a subject of a local
+  FreeSurfer subjects folder.
 - :func:`load_run_list` reads a table of runs (``key``, ``path``) to
   tokenize.
 - :func:`load_cifti_subcortical` returns the voxels of a CIFTI-2 file.
@@ -47,11 +48,11 @@ _MODULES = {
     "load_cifti_subcortical": "cifti",
     "load_events": "events",
     "load_fmriprep": "fmriprep",
-    "load_freesurfer_mesh": "freesurfer",
     "load_nsd_betas": "nsd",
     "load_nsd_trials": "nsd",
     "load_responses": "responses",
     "load_run_list": "run_list",
+    "load_surface_mesh": "meshes",
     "load_video": "video",
     "resample_video": "video",
     "save_responses": "responses",
@@ -73,11 +74,11 @@ __all__ = [
     "load_cifti_subcortical",
     "load_events",
     "load_fmriprep",
-    "load_freesurfer_mesh",
     "load_nsd_betas",
     "load_nsd_trials",
     "load_responses",
     "load_run_list",
+    "load_surface_mesh",
     "load_video",
     "resample_video",
     "save_responses",

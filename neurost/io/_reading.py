@@ -141,13 +141,15 @@ def read_picture(path, name, props=False, **options):
 
 
 def check_intact(dataobj, name):
-    """Check that the file behind a NIfTI array proxy holds all its data.
+    """Check that the file behind a NIfTI or MGH array proxy holds all its data.
 
-    Cheap: an uncompressed file's size is compared with the size its header
-    announces; a ``.nii.gz`` file's gzip trailer records the uncompressed
-    size, which is compared the same way. Only when the trailer disagrees
-    (a truncated file, or a gzip stream written in several members) is the
-    whole stream decompressed, block by block, to decide.
+    Cheap: an uncompressed file's size (``.nii``, ``.mgh``) is compared with
+    the size its header announces; a ``.nii.gz`` file's gzip trailer records
+    the uncompressed size, which is compared the same way. Only when the
+    trailer disagrees (a truncated file, or a gzip stream written in several
+    members) is the whole stream decompressed, block by block, to decide.
+    ``.mgz`` files are not checked: their trailer also counts the optional
+    footer after the data, so only decompressing all of it would tell.
 
     Parameters
     ----------
@@ -166,13 +168,13 @@ def check_intact(dataobj, name):
         return
     path = Path(file_like)
     lowered = path.name.lower()
-    if not lowered.endswith((".nii", ".nii.gz")):
+    if not lowered.endswith((".nii", ".nii.gz", ".mgh")):
         return
     expected = (
         int(dataobj.offset)
         + int(np.prod(dataobj.shape)) * np.dtype(dataobj.dtype).itemsize
     )
-    if lowered.endswith(".nii"):
+    if not lowered.endswith(".gz"):
         found = path.stat().st_size
     else:
         with open(path, "rb") as handle:

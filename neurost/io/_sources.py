@@ -78,7 +78,7 @@ def open_run(img, name, hemi=None):
     Raises
     ------
     ValueError
-        If a NIfTI or CIFTI-2 file is truncated (see
+        If a NIfTI, MGH or CIFTI-2 file is truncated (see
         :func:`neurost.io._reading.check_intact`).
     """
     import nibabel

@@ -17,7 +17,6 @@ dtypes, ints and strings and refuses anything else, so that no file can
 run code.
 """
 
-import codecs
 import os
 import pickle
 import re
@@ -26,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.validation import check_choice, check_index, close_matches, describe
-from .freesurfer import FSAVERAGE_VERTICES
-from .meshes import HEMISPHERES
-from .nsd import check_hemispheres, subject_name
+from ._freesurfer import FSAVERAGE_VERTICES
+from .meshes import HEMISPHERES, check_hemispheres
+from .nsd import subject_name
 
 #: The ROI sets of the release, in the order :meth:`AlgonautsSubject.roi_labels`
 #: gives them priority by default (``streams`` is a separate partition).
@@ -365,7 +364,12 @@ def _list_images(folder, split):
 
 
 class _MappingUnpickler(pickle.Unpickler):
-    """Build NumPy arrays, dtypes and scalars only: nothing that runs code."""
+    """Build NumPy arrays, dtypes and scalars only: nothing that runs code.
+
+    These are the globals of what ``np.save`` writes for a 0-d object array
+    holding a dict of ints (or NumPy integers: ``scalar``) to strings under
+    Python 3, whose pickle protocols (3 and above) store bytes natively.
+    """
 
     @staticmethod
     def _allowed():
@@ -380,7 +384,6 @@ class _MappingUnpickler(pickle.Unpickler):
             **{("numpy._core.multiarray", k): v for k, v in reconstruct.items()},
             ("numpy", "ndarray"): np.ndarray,
             ("numpy", "dtype"): np.dtype,
-            ("_codecs", "encode"): codecs.encode,  # bytes of protocol-2 pickles
         }
 
     def find_class(self, module, name):
@@ -398,15 +401,17 @@ def _load_mapping(path):
         raise FileNotFoundError(f"{path.name}: no such file: '{path}'.")
     try:
         with open(path, "rb") as handle:
-            version = npy_format.read_magic(handle)
-            reader = {(1, 0): npy_format.read_array_header_1_0}.get(
-                version, npy_format.read_array_header_2_0
-            )
-            _, _, dtype = reader(handle)
-            if dtype != object:
-                content = np.load(path, allow_pickle=False)
-            else:
+            # np.save writes a 3.0 header only for field names that need
+            # UTF-8, never for an object array; numpy has no public 3.0
+            # header reader, and np.load reads such a file without pickles.
+            reader = {
+                (1, 0): npy_format.read_array_header_1_0,
+                (2, 0): npy_format.read_array_header_2_0,
+            }.get(npy_format.read_magic(handle))
+            if reader is not None and reader(handle)[2] == object:
                 content = _MappingUnpickler(handle).load()
+            else:
+                content = np.load(path, allow_pickle=False)
     except pickle.UnpicklingError as error:
         raise ValueError(
             f"{path.name}: {error}; a mapping file holds only a dict of ints "

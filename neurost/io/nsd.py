@@ -16,14 +16,15 @@ of one hemisphere, trials of one session).
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._utils.validation import check_choice, check_index, describe
-from ._reading import reading
-from .meshes import HEMISPHERES
+from .._utils.validation import check_index, describe
+from ._reading import check_intact, open_image, reading
+from .meshes import HEMISPHERES, check_hemispheres
 
 #: Trials of one NSD scan session.
 TRIALS_PER_SESSION = 750
@@ -111,7 +112,8 @@ def load_nsd_betas(
         ``1`` ... ``8`` or ``"subj01"``.
     sessions : int or sequence of int
         Sessions (1-based) to read, in this order.
-    hemispheres : sequence of {"left", "right"}, default=("left", "right")
+    hemispheres : str or sequence of {"left", "right"}, default=("left", "right")
+        Read in the order left, right.
     vertices : dict, optional
         Per hemisphere, the vertices to keep: indices or a boolean mask of
         the 163,842 (e.g. ``AlgonautsSubject.fsaverage_masks``). All by
@@ -127,7 +129,9 @@ def load_nsd_betas(
         Z-score each target within each session (mean 0, standard
         deviation 1 over the session's 750 trials), as NSD does before its
         noise ceilings and Algonauts before averaging; a constant target
-        becomes 0. NaN in a float file stays NaN.
+        becomes 0. NaN in a float file stay NaN and are left out of the
+        mean and standard deviation (a target that is NaN in every trial
+        of a session stays NaN).
     betas : str, default="betas_fithrf_GLMdenoise_RR"
         The beta version folder (``betas_assumehrf``, ``betas_fithrf``...).
 
@@ -294,18 +298,6 @@ def _occurrence(images):
     return occurrence
 
 
-def check_hemispheres(hemispheres):
-    """``hemispheres`` (a name or names) as a tuple in left, right order."""
-    hemis = (hemispheres,) if isinstance(hemispheres, str) else tuple(hemispheres)
-    for hemi in hemis:
-        check_choice(hemi, "hemispheres", HEMISPHERES)
-    if not hemis or len(set(hemis)) != len(hemis):
-        raise ValueError(
-            f"hemispheres must list 'left' and/or 'right' once each; got {hemis}."
-        )
-    return tuple(h for h in HEMISPHERES if h in hemis)
-
-
 def _check_vertices(vertices, hemis, n_vertices):
     if vertices is None:
         return {h: slice(None) for h in hemis}
@@ -322,25 +314,14 @@ def _check_vertices(vertices, hemis, n_vertices):
 
 def _open_betas(path):
     """Open a beta file; check its shape and that it holds all its data."""
-    import nibabel
-
-    if not path.is_file():
-        raise FileNotFoundError(f"sessions: no beta file '{path}'.")
-    with reading(path, path.name):
-        image = nibabel.load(path)
+    image = open_image(path, "sessions")
     shape = tuple(int(n) for n in image.shape)
     if len(shape) != 4 or shape[1:] != (1, 1, TRIALS_PER_SESSION):
         raise ValueError(
             f"{path.name}: expected shape (n_vertices, 1, 1, {TRIALS_PER_SESSION}) "
             f"(vertices, trials of one session); got {shape}."
         )
-    proxy = image.dataobj
-    needed = int(proxy.offset) + int(np.prod(shape)) * np.dtype(proxy.dtype).itemsize
-    if path.stat().st_size < needed:
-        raise ValueError(
-            f"{path.name}: '{path}' is truncated; its header announces "
-            f"{needed} bytes of header and data, but it holds {path.stat().st_size}."
-        )
+    check_intact(image.dataobj, "sessions")
     return image, path
 
 
@@ -352,14 +333,19 @@ def _read_betas(image, path, keep, scale, out):
     step = max(1, _BLOCK_BYTES // (image.shape[0] * np.dtype(proxy.dtype).itemsize))
     for start in range(0, TRIALS_PER_SESSION, step):
         stop = min(start + step, TRIALS_PER_SESSION)
-        with reading(path, path.name):
+        with reading(path, "sessions"):
             block = np.asarray(proxy[:, 0, 0, start:stop])
         out[start:stop] = block[keep].T / np.float32(divisor)
 
 
 def _zscore(block):
-    """Z-score the columns of ``block`` in place (constant columns -> 0)."""
-    mean = block.mean(axis=0)
-    sd = block.std(axis=0)
+    """Z-score the columns of ``block`` in place, over their non-NaN entries.
+
+    NaN stay NaN; constant columns become 0 and all-NaN columns stay NaN.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        mean = np.nanmean(block, axis=0)
+        sd = np.nanstd(block, axis=0)
     block -= mean
     np.divide(block, sd, out=block, where=sd > 0)

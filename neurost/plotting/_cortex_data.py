@@ -15,13 +15,14 @@ import pandas as pd
 
 from .._utils.validation import check_choice, close_matches, describe
 from ..atlases import Atlas
-from ..io.freesurfer import (
-    FREESURFER_KINDS,
-    FSAVERAGE_VERTICES,
-    load_freesurfer_mesh,
-    load_freesurfer_sulc,
+from ..io._freesurfer import FSAVERAGE_VERTICES, read_mesh, read_sulc
+from ..io.meshes import (
+    HEMISPHERES,
+    N_VERTICES,
+    load_surface_mesh,
+    mesh_kinds,
+    subject_origin,
 )
-from ..io.meshes import HEMISPHERES, MESH_KINDS, N_VERTICES, load_surface_mesh
 
 DEFAULT_SURFACE = "inflated"
 #: Grey levels (0 = white, 1 = black) of gyral crowns and sulcal fundi.
@@ -86,10 +87,7 @@ def resolve_target(atlas_or_mesh, values, subjects_dir=None, surface=None):
         target["space"] = atlas_or_mesh
         sizes = {part: N_VERTICES[atlas_or_mesh] for part in HEMISPHERES}
     elif isinstance(atlas_or_mesh, str):
-        origin = (
-            f"atlas_or_mesh={atlas_or_mesh!r} is read as a FreeSurfer subject "
-            f"(it is none of the shipped spaces {list(N_VERTICES)})"
-        )
+        origin = subject_origin("atlas_or_mesh", atlas_or_mesh)
         sizes = _freesurfer_target(target, atlas_or_mesh, subjects_dir, surface, origin)
     elif isinstance(atlas_or_mesh, PolyMesh):
         target["mesh"] = atlas_or_mesh
@@ -124,16 +122,15 @@ def resolve_target(atlas_or_mesh, values, subjects_dir=None, surface=None):
 def _freesurfer_target(target, subject, subjects_dir, surface, origin):
     """Read a FreeSurfer subject's mesh and sulcal depth into ``target``.
 
-    ``origin`` says why the subject is read, for a missing folder's message.
+    ``origin`` says why the subject is read, for a missing folder's message:
+    the reader is the one behind :func:`neurost.io.meshes.load_surface_mesh`,
+    whose own messages would name its ``space`` argument.
     """
     kind = DEFAULT_SURFACE if surface is None else surface
-    check_choice(kind, "surface", FREESURFER_KINDS)
-    try:
-        mesh = load_freesurfer_mesh(subject, kind, subjects_dir)
-    except FileNotFoundError as error:
-        raise FileNotFoundError(f"{origin}; {error}") from None
+    check_choice(kind, "surface", mesh_kinds(subject))
+    mesh = read_mesh(subject, kind, subjects_dir, origin)
     sizes = {part: m.n_vertices for part, m in mesh.parts.items()}
-    depth = load_freesurfer_sulc(subject, subjects_dir)
+    depth = read_sulc(subject, subjects_dir, origin)
     if depth is not None and all(len(depth[p]) == n for p, n in sizes.items()):
         target["background"] = _depth_to_grey(depth)
     target.update(subject=subject, mesh=mesh)
@@ -418,7 +415,7 @@ def load_mesh(target, surface):
             )
         return target["mesh"]
     kind = DEFAULT_SURFACE if surface is None else surface
-    check_choice(kind, "surface", MESH_KINDS[target["space"]])
+    check_choice(kind, "surface", mesh_kinds(target["space"]))
     if target["atlas"] is not None:
         return target["atlas"].mesh(kind)
     return load_surface_mesh(target["space"], kind)

@@ -7,8 +7,8 @@ from matplotlib.patches import Patch
 
 from .._utils.validation import check_choice, describe
 from ..atlases import Atlas
+from ..io.meshes import HEMISPHERES, check_hemispheres
 from ._cortex_data import (
-    HEMISPHERES,
     atlas_codes,
     describe_rois,
     is_per_roi,
@@ -115,8 +115,8 @@ def plot_on_cortex(
         :meth:`neurost.atlases.Atlas.resolve_rois`): per-ROI values then
         follow its output ROIs (e.g. one value per group of
         ``"visual_streams"``); per-vertex values are drawn only inside it.
-    hemispheres : sequence of {"left", "right"}, default=("left", "right")
-        The columns of the figure.
+    hemispheres : str or sequence of {"left", "right"}, default=("left", "right")
+        The columns of the figure, left hemisphere first.
     views : sequence of str, optional
         The rows: ``"lateral"``, ``"medial"``, ``"dorsal"``, ``"ventral"``,
         ``"anterior"``, ``"posterior"``. Default ``("lateral", "medial")``;
@@ -356,13 +356,8 @@ def _names(value, name):
 
 
 def _check_layout(hemispheres, views, surface, available):
-    hemispheres = _names(hemispheres, "hemispheres")
-    if not hemispheres or len(set(hemispheres)) != len(hemispheres):
-        raise ValueError(
-            f"hemispheres must list 'left' and/or 'right' once each; got {hemispheres}."
-        )
+    hemispheres = check_hemispheres(hemispheres)
     for hemisphere in hemispheres:
-        check_choice(hemisphere, "hemispheres", HEMISPHERES)
         if hemisphere not in available:
             raise ValueError(
                 f"hemispheres: the data have no {hemisphere} hemisphere (only "

@@ -1,6 +1,7 @@
 """Bad-input battery of neurost.datasets: wrong calls a careful user might make."""
 
 import functools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,8 +57,8 @@ CASES = [
     pytest.param(lambda: load_natural_images(["astronot"]), ValueError, "astronaut", id="images-typo-suggests"),
     pytest.param(lambda: load_natural_images([1]), TypeError, "names", id="images-int-name"),
     pytest.param(lambda: load_natural_images(3), TypeError, "names", id="images-int"),
-    pytest.param(lambda: load_surface_mesh("fsaverage6"), ValueError, "space", id="mesh-unknown-space"),
-    pytest.param(lambda: load_surface_mesh(None), ValueError, "space", id="mesh-space-none"),
+    pytest.param(lambda: load_surface_mesh("fsaverage6", subjects_dir=Path(__file__).parent), FileNotFoundError, "space='fsaverage6'", id="mesh-unknown-space"),
+    pytest.param(lambda: load_surface_mesh(None), TypeError, "space", id="mesh-space-none"),
     pytest.param(lambda: load_surface_mesh(kind="smooth"), ValueError, "kind", id="mesh-unknown-kind"),
     pytest.param(lambda: load_surface_mesh("fsaverage5", "midthickness"), ValueError, "kind", id="mesh-kind-of-other-space"),
     pytest.param(lambda: load_mni152(resolution=0), ValueError, "resolution", id="mni152-resolution-zero"),

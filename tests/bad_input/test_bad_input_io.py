@@ -29,7 +29,6 @@ from neurost.io import (
     to_luminance,
 )
 from neurost.io.algonauts import AlgonautsSubject
-from neurost.io.freesurfer import load_freesurfer_mesh
 from neurost.io.meshes import load_surface_mesh
 from neurost.io.nsd import average_repeats, load_nsd_betas, load_nsd_trials
 
@@ -328,17 +327,20 @@ CASES = [
     pytest.param(lambda: _surface().with_mesh("fsaverage7"), ValueError, "mesh", id="surface-mesh-unknown"),
     pytest.param(lambda: _surface().with_mesh("fsaverage5"), ValueError, "mesh", id="surface-mesh-wrong-count"),
     pytest.param(lambda: _surface().with_mesh(None), TypeError, "mesh", id="surface-mesh-none"),
-    pytest.param(lambda: load_surface_mesh("fsaverage7"), ValueError, "space", id="mesh-space"),
+    pytest.param(lambda: load_surface_mesh("fsaverage7", subjects_dir=_file("subjects")), FileNotFoundError, "space='fsaverage7'", id="mesh-space"),
     pytest.param(lambda: load_surface_mesh("fsaverage5", "smooth"), ValueError, "kind", id="mesh-kind"),
-    # load_freesurfer_mesh
-    pytest.param(lambda: load_freesurfer_mesh("bert", "smooth", _file("subjects")), ValueError, "kind", id="freesurfer-kind"),
-    pytest.param(lambda: load_freesurfer_mesh("ernie", subjects_dir=_file("subjects")), FileNotFoundError, "subject", id="freesurfer-subject-missing"),
-    pytest.param(lambda: load_freesurfer_mesh("../bert", subjects_dir=_file("subjects")), ValueError, "subject", id="freesurfer-subject-path"),
-    pytest.param(lambda: load_freesurfer_mesh(3, subjects_dir=_file("subjects")), TypeError, "subject", id="freesurfer-subject-int"),
-    pytest.param(lambda: load_freesurfer_mesh("bert", subjects_dir=3), TypeError, "subjects_dir", id="freesurfer-subjects-dir-int"),
-    pytest.param(lambda: load_freesurfer_mesh("bert", subjects_dir=_folder() / "nope"), FileNotFoundError, "subjects_dir", id="freesurfer-subjects-dir-missing"),
-    pytest.param(lambda: load_freesurfer_mesh("bert", "pial", _file("subjects")), FileNotFoundError, "lh.pial", id="freesurfer-surface-missing"),
-    pytest.param(lambda: load_freesurfer_mesh("bert", "white", _file("subjects")), ValueError, "lh.white", id="freesurfer-surface-truncated"),
+    pytest.param(lambda: load_surface_mesh("fsaverage5", subjects_dir=_file("subjects")), ValueError, "subjects_dir", id="mesh-subjects-dir-on-space"),
+    # load_surface_mesh: a subject of a FreeSurfer subjects folder
+    pytest.param(lambda: load_surface_mesh("bert", "smooth", subjects_dir=_file("subjects")), ValueError, "kind", id="freesurfer-kind"),
+    pytest.param(lambda: load_surface_mesh("bert", "flat", subjects_dir=_file("subjects")), ValueError, "kind", id="freesurfer-kind-of-space"),
+    pytest.param(lambda: load_surface_mesh("ernie", subjects_dir=_file("subjects")), FileNotFoundError, "space='ernie'", id="freesurfer-subject-missing"),
+    pytest.param(lambda: load_surface_mesh("fsaverag5", subjects_dir=_file("subjects")), FileNotFoundError, "did you mean 'fsaverage5'", id="freesurfer-space-typo"),
+    pytest.param(lambda: load_surface_mesh("../bert", subjects_dir=_file("subjects")), ValueError, "space", id="freesurfer-subject-path"),
+    pytest.param(lambda: load_surface_mesh(3, subjects_dir=_file("subjects")), TypeError, "space", id="freesurfer-subject-int"),
+    pytest.param(lambda: load_surface_mesh("bert", subjects_dir=3), TypeError, "subjects_dir", id="freesurfer-subjects-dir-int"),
+    pytest.param(lambda: load_surface_mesh("bert", subjects_dir=_folder() / "nope"), FileNotFoundError, "subjects_dir", id="freesurfer-subjects-dir-missing"),
+    pytest.param(lambda: load_surface_mesh("bert", "pial", subjects_dir=_file("subjects")), FileNotFoundError, "lh.pial", id="freesurfer-surface-missing"),
+    pytest.param(lambda: load_surface_mesh("bert", "white", subjects_dir=_file("subjects")), ValueError, "lh.white", id="freesurfer-surface-truncated"),
     # AlgonautsSubject
     pytest.param(lambda: AlgonautsSubject(3, 1), TypeError, "root", id="algonauts-root-int"),
     pytest.param(lambda: AlgonautsSubject(_folder() / "nope", 1), FileNotFoundError, "root", id="algonauts-root-missing"),
@@ -347,6 +349,8 @@ CASES = [
     pytest.param(lambda: AlgonautsSubject(_file("algonauts"), 2), FileNotFoundError, "subject", id="algonauts-subject-missing"),
     pytest.param(lambda: _algonauts(hemispheres="middle"), ValueError, "hemispheres", id="algonauts-hemispheres"),
     pytest.param(lambda: _algonauts(hemispheres=()), ValueError, "hemispheres", id="algonauts-no-hemisphere"),
+    pytest.param(lambda: _algonauts(hemispheres=None), TypeError, "hemispheres", id="algonauts-hemispheres-none"),
+    pytest.param(lambda: _algonauts(hemispheres=5), TypeError, "hemispheres", id="algonauts-hemispheres-int"),
     pytest.param(lambda: _algonauts().responses(images=[9]), IndexError, "images", id="algonauts-images-range"),
     pytest.param(lambda: _algonauts().images("validation"), ValueError, "split", id="algonauts-split"),
     pytest.param(lambda: _algonauts().images("test"), FileNotFoundError, "split", id="algonauts-no-test-images"),
@@ -377,6 +381,9 @@ CASES = [
     pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, scale="percent"), ValueError, "scale", id="nsd-scale-text"),
     pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, zscore="yes"), TypeError, "zscore", id="nsd-zscore-text"),
     pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, hemispheres="up"), ValueError, "hemispheres", id="nsd-hemispheres"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, hemispheres=None), TypeError, "hemispheres", id="nsd-hemispheres-none"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, hemispheres=5), TypeError, "hemispheres", id="nsd-hemispheres-int"),
+    pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, hemispheres=["left", "left"]), ValueError, "hemispheres", id="nsd-hemispheres-twice"),
     pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, vertices={"left": [0]}), ValueError, "vertices", id="nsd-vertices-keys"),
     pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, hemispheres="left", vertices={"left": [4]}), IndexError, "vertices['left']", id="nsd-vertices-range"),
     pytest.param(lambda: load_nsd_betas(_file("nsd"), 1, 1, hemispheres="left", vertices={"left": np.ones(3, bool)}), ValueError, "vertices['left']", id="nsd-vertices-mask-size"),

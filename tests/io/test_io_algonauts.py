@@ -1,5 +1,7 @@
 """Reading the Algonauts 2023 release: a tiny tree with the release's file names."""
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -151,6 +153,27 @@ def test_mapping_that_would_run_code_is_refused(tmp_path):
     with pytest.raises(ValueError, match="refused to load the global pathlib"):
         _load_mapping(tmp_path / "mapping.npy")
     assert not (tmp_path / "ran").exists()
+
+
+def test_mapping_with_a_version_2_header_is_read(tmp_path):
+    from numpy.lib import format as npy_format
+
+    with open(tmp_path / "mapping.npy", "wb") as handle:
+        npy_format.write_array(handle, np.array({0: "Unknown", 3: "FFA-1"}), version=(2, 0))
+    assert _load_mapping(tmp_path / "mapping.npy") == {0: "Unknown", 3: "FFA-1"}
+
+
+def test_mapping_pickled_with_codecs_is_refused(tmp_path):
+    from numpy.lib import format as npy_format
+
+    # np.save pickles with protocol 3 or 4; protocol 2 stores bytes through
+    # _codecs.encode, which can call any codec
+    mapping = np.array({0: "Unknown"})
+    with open(tmp_path / "mapping.npy", "wb") as handle:
+        npy_format.write_array_header_1_0(handle, npy_format.header_data_from_array_1_0(mapping))
+        pickle.dump(mapping, handle, protocol=2)
+    with pytest.raises(ValueError, match="refused to load the global _codecs.encode"):
+        _load_mapping(tmp_path / "mapping.npy")
 
 
 def test_errors_name_the_file(release):

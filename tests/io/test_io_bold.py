@@ -166,6 +166,15 @@ def test_truncated_uncompressed_nifti_is_reported_on_load(tmp_path, nitime_run):
         load_bold(path)
 
 
+def test_truncated_mgh_is_reported_on_load(tmp_path):
+    path = tmp_path / "run.mgh"
+    nib.save(nib.MGHImage(np.ones((4, 4, 4, 10), np.float32), np.eye(4)), path)
+    raw = path.read_bytes()
+    path.write_bytes(raw[: 284 + 4 * 4 * 4 * 10 * 4 - 1000])  # header, part of the data
+    with pytest.raises(ValueError, match=r"img: .*run.mgh' is truncated; expected 2844 bytes"):
+        load_bold(path)
+
+
 def test_not_a_nifti_file(tmp_path):
     path = tmp_path / "notes.nii"
     path.write_text("this is not an image" * 40)

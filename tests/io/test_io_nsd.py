@@ -97,6 +97,23 @@ def test_vertex_selection_and_zscore(nsd):
     np.testing.assert_allclose(betas[:750].std(0), 1, atol=1e-5)
 
 
+def test_zscore_leaves_nan_out(tmp_path):
+    _, _, stored = write_nsd(tmp_path, dtype=np.float32)
+    folder = tmp_path / "nsddata_betas/ppdata/subj01/fsaverage/betas_fithrf_GLMdenoise_RR"
+    data = stored[1, "lh"].T.astype(np.float32)  # (vertices, trials)
+    data[0, [3, 400]] = np.nan
+    data[1] = np.nan
+    nib.save(nib.MGHImage(data[:, None, None, :], np.eye(4)), folder / "lh.betas_session01.mgh")
+    betas, _ = load_nsd_betas(tmp_path, 1, 1, hemispheres="left", zscore=True)
+    assert np.isnan(betas[:, 1]).all()
+    np.testing.assert_array_equal(np.flatnonzero(np.isnan(betas[:, 0])), [3, 400])
+    kept = np.delete(data[0], [3, 400]).astype(np.float64)
+    expected = (kept - kept.mean()) / kept.std()
+    np.testing.assert_allclose(np.delete(betas[:, 0], [3, 400]), expected, atol=1e-5)
+    whole = data[2].astype(np.float64)
+    np.testing.assert_allclose(betas[:, 2], (whole - whole.mean()) / whole.std(), atol=1e-5)
+
+
 def test_average_repeats():
     responses = np.arange(12.0).reshape(6, 2)
     averages, unique, counts = average_repeats(responses, [5, 3, 5, 9, 3, 5])

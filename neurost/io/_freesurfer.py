@@ -1,9 +1,10 @@
-"""Meshes of a local FreeSurfer subjects folder (full fsaverage, any subject).
+"""Reading the meshes of a local FreeSurfer subjects folder (full fsaverage, any subject).
 
 Nothing is downloaded: the files are read where FreeSurfer keeps them,
 ``<subjects_dir>/<subject>/surf/{lh,rh}.<kind>``, with
 ``nibabel.freesurfer``. The folder is the ``subjects_dir`` argument or, when
-it is None, the ``SUBJECTS_DIR`` environment variable.
+it is None, the ``SUBJECTS_DIR`` environment variable. The public entry
+point is :func:`neurost.io.meshes.load_surface_mesh`.
 """
 
 import os
@@ -11,27 +12,30 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils.validation import check_choice, close_matches, describe
+from .._utils.validation import close_matches, describe
 from ._reading import reading
-from .meshes import HEMISPHERES
 
 #: Surfaces read from ``surf/``: FreeSurfer's file names, also the ``kind``.
-FREESURFER_KINDS = ("inflated", "pial", "white", "sphere", "smoothwm", "orig")
+KINDS = ("inflated", "pial", "white", "sphere", "smoothwm", "orig")
 #: Vertices per hemisphere of the full-resolution fsaverage (ico7).
 FSAVERAGE_VERTICES = 163842
+#: File prefix of each hemisphere, in the order neurost stores them.
 _PREFIX = {"left": "lh", "right": "rh"}
 
 
-def subject_folder(subject="fsaverage", subjects_dir=None):
+def subject_folder(subject, subjects_dir, origin):
     """Find a subject's folder in a FreeSurfer subjects folder.
 
     Parameters
     ----------
-    subject : str, default="fsaverage"
+    subject : str
         The subject's folder name (``"fsaverage"``, ``"bert"``, ``"subj01"``).
-    subjects_dir : str or os.PathLike, optional
-        The subjects folder; default the ``SUBJECTS_DIR`` environment
+    subjects_dir : str or os.PathLike or None
+        The subjects folder; None reads the ``SUBJECTS_DIR`` environment
         variable.
+    origin : str
+        Which argument gave ``subject`` and why it is read as a FreeSurfer
+        subject; it starts the messages about the subject.
 
     Returns
     -------
@@ -42,28 +46,23 @@ def subject_folder(subject="fsaverage", subjects_dir=None):
     FileNotFoundError
         Naming the folder looked in (nothing is downloaded).
     """
-    if not isinstance(subject, str):
-        raise TypeError(
-            "subject must be the name of a folder of a FreeSurfer subjects "
-            f"folder (e.g. 'fsaverage'); got {describe(subject)}."
-        )
     if not subject or Path(subject).name != subject or subject in (".", ".."):
         raise ValueError(
-            "subject must be a folder name inside the subjects folder, not a "
-            f"path; got {subject!r}."
+            f"{origin}; a subject must be a folder name inside the subjects "
+            "folder, not a path."
         )
     if subjects_dir is None:
         if not os.environ.get("SUBJECTS_DIR"):
             raise FileNotFoundError(
-                f"subjects_dir: no FreeSurfer subjects folder to read "
+                f"{origin}; subjects_dir: no FreeSurfer subjects folder to read "
                 f"{subject!r} from: subjects_dir is None and $SUBJECTS_DIR is "
                 "not set. Nothing is downloaded; pass subjects_dir= the folder "
                 f"holding {subject}/surf/ (FreeSurfer installs fsaverage in "
                 "$FREESURFER_HOME/subjects)."
             )
-        subjects_dir, origin = os.environ["SUBJECTS_DIR"], " ($SUBJECTS_DIR)"
+        subjects_dir, where = os.environ["SUBJECTS_DIR"], " ($SUBJECTS_DIR)"
     elif isinstance(subjects_dir, (str, os.PathLike)):
-        origin = ""
+        where = ""
     else:
         raise TypeError(
             f"subjects_dir must be a folder path (str or os.PathLike); got "
@@ -72,8 +71,9 @@ def subject_folder(subject="fsaverage", subjects_dir=None):
     subjects_dir = Path(subjects_dir).expanduser()
     if not subjects_dir.is_dir():
         raise FileNotFoundError(
-            f"subjects_dir: no such folder: '{subjects_dir}'{origin}. Nothing "
-            "is downloaded; pass subjects_dir= a FreeSurfer subjects folder."
+            f"{origin}; subjects_dir: no such folder: '{subjects_dir}'{where}. "
+            "Nothing is downloaded; pass subjects_dir= a FreeSurfer subjects "
+            "folder."
         )
     folder = subjects_dir / subject
     if not folder.is_dir():
@@ -81,31 +81,30 @@ def subject_folder(subject="fsaverage", subjects_dir=None):
         matches = close_matches(subject, found)
         hint = f" Did you mean {' or '.join(map(repr, matches))}?" if matches else ""
         raise FileNotFoundError(
-            f"subject {subject!r} is not in '{subjects_dir}'{origin} (looked "
-            f"for '{folder}'; subjects there: {found[:8]}"
+            f"{origin}; subject {subject!r} is not in '{subjects_dir}'{where} "
+            f"(looked for '{folder}'; subjects there: {found[:8]}"
             f"{' ...' if len(found) > 8 else ''}). Nothing is downloaded.{hint}"
         )
     return folder
 
 
-def load_freesurfer_mesh(subject="fsaverage", kind="inflated", subjects_dir=None):
-    """Load both hemispheres of a FreeSurfer subject's surface, offline.
+def read_mesh(subject, kind, subjects_dir, origin):
+    """Read both hemispheres of a FreeSurfer subject's surface.
 
     Parameters
     ----------
-    subject : str, default="fsaverage"
-        A folder of the subjects folder; ``"fsaverage"`` is the full
-        resolution template (163,842 vertices per hemisphere).
-    kind : {"inflated", "pial", "white", "sphere", "smoothwm", "orig"}, default="inflated"
-        The surface, read from ``surf/lh.<kind>`` and ``surf/rh.<kind>``.
-        Coordinates are in mm.
-    subjects_dir : str or os.PathLike, optional
-        The FreeSurfer subjects folder; default ``$SUBJECTS_DIR``.
+    subject : str
+    kind : str
+        One of :data:`KINDS`, checked by the caller under its own
+        argument name.
+    subjects_dir : str or os.PathLike or None
+    origin : str
+        As for :func:`subject_folder`.
 
     Returns
     -------
     nilearn.surface.PolyMesh
-        With ``left`` and ``right`` parts.
+        With ``left`` and ``right`` parts; coordinates in mm.
 
     Raises
     ------
@@ -118,11 +117,10 @@ def load_freesurfer_mesh(subject="fsaverage", kind="inflated", subjects_dir=None
     import nibabel.freesurfer
     from nilearn.surface import InMemoryMesh, PolyMesh
 
-    check_choice(kind, "kind", FREESURFER_KINDS)
-    surf = subject_folder(subject, subjects_dir) / "surf"
+    surf = subject_folder(subject, subjects_dir, origin) / "surf"
     parts = {}
-    for hemi in HEMISPHERES:
-        path = surf / f"{_PREFIX[hemi]}.{kind}"
+    for hemi, prefix in _PREFIX.items():
+        path = surf / f"{prefix}.{kind}"
         if not path.is_file():
             raise FileNotFoundError(
                 f"subject {subject!r} has no {hemi} {kind} surface: no such "
@@ -134,14 +132,13 @@ def load_freesurfer_mesh(subject="fsaverage", kind="inflated", subjects_dir=None
     return PolyMesh(**parts)
 
 
-def load_freesurfer_sulc(subject="fsaverage", subjects_dir=None):
+def read_sulc(subject, subjects_dir, origin):
     """Read a subject's sulcal depth (``surf/{lh,rh}.sulc``), if there is one.
 
     Parameters
     ----------
-    subject : str, default="fsaverage"
-    subjects_dir : str or os.PathLike, optional
-        As for :func:`load_freesurfer_mesh`.
+    subject, subjects_dir, origin
+        As for :func:`read_mesh`.
 
     Returns
     -------
@@ -151,10 +148,10 @@ def load_freesurfer_sulc(subject="fsaverage", subjects_dir=None):
     """
     import nibabel.freesurfer
 
-    surf = subject_folder(subject, subjects_dir) / "surf"
+    surf = subject_folder(subject, subjects_dir, origin) / "surf"
     depth = {}
-    for hemi in HEMISPHERES:
-        path = surf / f"{_PREFIX[hemi]}.sulc"
+    for hemi, prefix in _PREFIX.items():
+        path = surf / f"{prefix}.sulc"
         if not path.is_file():
             return None
         with reading(path, f"{hemi} sulcal depth"):
