@@ -27,6 +27,7 @@ _SUBPACKAGES = frozenset(
         "models",
         "plotting",
         "reporting",
+        "stats",
         "tablet",
         "tokenize",
     }

@@ -1,0 +1,13 @@
+"""Inference on fitted estimators: permutation tests, bootstrap, variance partitioning, RSA.
+
+This layer sits above the estimators (it refits and scores them) and below
+plotting. Each name is imported from its module on first use.
+"""
+
+from .._utils.lazy import lazy_attributes
+
+_MODULES = {}
+
+__all__ = sorted(_MODULES)
+
+__getattr__, __dir__ = lazy_attributes(__name__, _MODULES)
