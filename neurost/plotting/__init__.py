@@ -13,6 +13,7 @@ they can be adjusted, and saves PNG and PDF files when given
     fig, ax = plot_timeseries(signals, t_r=2.0, labels=names, units="% signal change")
     fig, ax = plot_matrix(np.corrcoef(signals.T), names, colorbar_label="Pearson r")
     fig, axes = plot_volume_slices([volume, reconstruction], ["original", "tokens"])
+    fig, ax = plot_roi_scores(roi_table, noise_ceiling=ceiling, confidence=0.95)
 """
 
 from ._save import save_figure
@@ -26,6 +27,7 @@ from .flow import (
     plot_motion_tuning_on_cortex,
 )
 from .matrices import plot_matrix
+from .scores import plot_roi_scores
 from .timeseries import plot_timeseries
 from .volumes import plot_volume_slices
 
@@ -39,6 +41,7 @@ __all__ = [
     "plot_atlas_on_cortex",
     "plot_matrix",
     "plot_on_cortex",
+    "plot_roi_scores",
     "plot_timeseries",
     "plot_volume_slices",
     "save_figure",
