@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from nilearn.surface import InMemoryMesh, PolyMesh  # noqa: E402
 
@@ -22,6 +23,7 @@ from neurost.plotting import (  # noqa: E402
     plot_matrix,
     plot_motion_tuning_on_cortex,
     plot_on_cortex,
+    plot_roi_scores,
     plot_timeseries,
     plot_volume_slices,
     save_figure,
@@ -75,6 +77,11 @@ def _volume_atlas():
 
 def _axes(**kwargs):
     return plt.figure().add_subplot(**kwargs)
+
+
+def _roi_table():
+    return pd.DataFrame({"roi": ["V1", "V2"], "score": [0.5, 0.4], "low": [0.45, 0.3],
+                         "high": [0.55, 0.5]})
 
 
 CASES = [
@@ -228,6 +235,17 @@ CASES = [
     pytest.param(lambda: save_figure(plt.figure(), "figure", dpi=0), ValueError, "dpi", id="save-dpi-zero"),
     pytest.param(lambda: save_figure(plt.figure(), None), TypeError, "output_file", id="save-output-file-none"),
     pytest.param(lambda: save_figure(plt.figure(), "figure.docx"), ValueError, "output_file", id="save-suffix-unknown"),
+    # plot_roi_scores
+    pytest.param(lambda: plot_roi_scores([0.1, 0.2]), TypeError, "scores", id="roi-scores-list"),
+    pytest.param(lambda: plot_roi_scores(pd.DataFrame({"r": [0.1]})), ValueError, "score", id="roi-scores-no-score"),
+    pytest.param(lambda: plot_roi_scores(_roi_table().drop(columns="high")), ValueError, "high", id="roi-scores-low-only"),
+    pytest.param(lambda: plot_roi_scores(_roi_table().assign(low=[0.6, 0.3])), ValueError, "scores", id="roi-scores-interval"),
+    pytest.param(lambda: plot_roi_scores({"a": _roi_table(), "b": _roi_table().assign(roi=["V1", "V3"])}), ValueError, "V3", id="roi-scores-other-rois"),
+    pytest.param(lambda: plot_roi_scores(_roi_table(), noise_ceiling=[0.5]), ValueError, "noise_ceiling", id="roi-ceiling-length"),
+    pytest.param(lambda: plot_roi_scores(_roi_table(), noise_ceiling={"V9": 0.5}), ValueError, "noise_ceiling", id="roi-ceiling-unknown"),
+    pytest.param(lambda: plot_roi_scores(_roi_table(), noise_ceiling=["a", "b"]), TypeError, "noise_ceiling", id="roi-ceiling-text"),
+    pytest.param(lambda: plot_roi_scores(_roi_table(), confidence=95), ValueError, "confidence", id="roi-confidence-percent"),
+    pytest.param(lambda: plot_roi_scores(_roi_table(), ylabel=3), TypeError, "ylabel", id="roi-ylabel-int"),
 ]
 
 

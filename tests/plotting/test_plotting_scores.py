@@ -6,7 +6,6 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pandas as pd
-import pytest
 from matplotlib.container import BarContainer
 
 from neurost.plotting import plot_roi_scores
@@ -44,19 +43,3 @@ def test_a_table_indexed_by_roi_with_its_own_ceiling():
     _, ax = plot_roi_scores(table)
     ceiling = next(c for c in ax.collections if c.get_label() == "noise ceiling")
     assert len(ceiling.get_segments()) == 3
-
-
-@pytest.mark.parametrize("scores, kwargs, error, match", [
-    ([0.1, 0.2], {}, TypeError, "scores"),
-    (pd.DataFrame({"r": [0.1]}), {}, ValueError, "'score' column"),
-    (_table().drop(columns="high"), {}, ValueError, "'low' and 'high'"),
-    (_table().assign(low=[0.6, 0.3, 0.1]), {}, ValueError, "does not contain its score"),
-    ({"a": _table(), "b": _table().assign(roi=["V1", "V2", "V3"])}, {}, ValueError, "V3"),
-    (_table(), {"noise_ceiling": [0.5]}, ValueError, "noise_ceiling"),
-    (_table(), {"noise_ceiling": {"V9": 0.5}}, ValueError, "noise_ceiling"),
-    (_table(), {"noise_ceiling": ["a", "b", "c"]}, TypeError, "noise_ceiling"),
-    (_table(), {"confidence": 95}, ValueError, "confidence"),
-])
-def test_bad_input(scores, kwargs, error, match):
-    with pytest.raises(error, match=match):
-        plot_roi_scores(scores, **kwargs)
