@@ -6,7 +6,14 @@ plotting. Each name is imported from its module on first use.
 
 from .._utils.lazy import lazy_attributes
 
-_MODULES = {}
+_MODULES = {
+    "compare_rdms": "rsa",
+    "feature_rdms": "rsa",
+    "rdm": "rsa",
+    "roi_rdms": "rsa",
+    "rsa_noise_ceiling": "rsa",
+    "rsa_table": "rsa",
+}
 
 __all__ = sorted(_MODULES)
 
