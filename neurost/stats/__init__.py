@@ -7,12 +7,16 @@ plotting. Each name is imported from its module on first use.
 from .._utils.lazy import lazy_attributes
 
 _MODULES = {
+    "bootstrap_difference": "bootstrap",
+    "bootstrap_indices": "bootstrap",
+    "bootstrap_scores": "bootstrap",
     "compare_rdms": "rsa",
     "feature_rdms": "rsa",
     "rdm": "rsa",
     "roi_rdms": "rsa",
     "rsa_noise_ceiling": "rsa",
     "rsa_table": "rsa",
+    "variance_partitioning": "partitioning",
 }
 
 __all__ = sorted(_MODULES)

@@ -1,0 +1,165 @@
+"""Bootstrap confidence intervals of scores: values, coverage, resampling schemes."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import r2_score
+
+from neurost.metrics import correlation_score
+from neurost.stats.bootstrap import bootstrap_difference, bootstrap_indices, bootstrap_scores
+
+
+def _correlated(n_samples, n_targets, rho, seed):
+    """Pairs of standard normal columns with population correlation ``rho``."""
+    rng = np.random.default_rng(seed)
+    y = rng.normal(size=(n_samples, n_targets))
+    pred = rho * y + np.sqrt(1 - rho**2) * rng.normal(size=y.shape)
+    return y, pred
+
+
+def test_point_estimates_are_the_scores_of_all_samples():
+    y, pred = _correlated(60, 7, 0.5, seed=0)
+    y = y + 1000.0  # raw BOLD-like offset: no precision lost
+    result = bootstrap_scores(y, pred, n_bootstraps=50, random_state=0)
+    np.testing.assert_allclose(result.scores, correlation_score(y, pred), atol=1e-12)
+    assert result.mean == pytest.approx(correlation_score(y, pred).mean())
+    r2 = bootstrap_scores(y, pred + 1000.0, scoring="r2", n_bootstraps=50, random_state=0)
+    np.testing.assert_allclose(
+        r2.scores, r2_score(y, pred + 1000.0, multioutput="raw_values"), atol=1e-10
+    )
+
+
+def test_resampled_score_matches_score_of_the_resampled_rows():
+    # The counts formulation equals scoring the drawn rows themselves.
+    from neurost.stats.bootstrap import _scores
+
+    y, pred = _correlated(30, 4, 0.6, seed=1)
+    rows = bootstrap_indices(30, n_bootstraps=3, random_state=2)
+    counts = np.stack([np.bincount(r, minlength=30) for r in rows]).astype(float)
+    for scoring, reference in [
+        ("r", correlation_score),
+        ("r2", lambda t, p: r2_score(t, p, multioutput="raw_values")),
+    ]:
+        expected = np.stack([reference(y[r], pred[r]) for r in rows])
+        np.testing.assert_allclose(_scores(counts, y, pred, scoring), expected, atol=1e-12)
+
+
+def test_percentile_intervals_cover_the_true_correlation_at_about_the_nominal_rate():
+    # 400 independent targets of known correlation 0.5, 100 samples each:
+    # the 90% intervals should cover 0.5 for about 360 of them (binomial
+    # standard deviation 6); the bounds are 10 standard deviations wide.
+    y, pred = _correlated(100, 400, 0.5, seed=3)
+    result = bootstrap_scores(y, pred, n_bootstraps=400, confidence=0.9, random_state=0)
+    covered = np.mean((result.low <= 0.5) & (0.5 <= result.high))
+    assert 0.8 <= covered <= 0.97
+    assert np.all(result.low <= result.scores) and np.all(result.scores <= result.high)
+    # the mean over targets is far better determined than one target
+    assert result.mean_low <= 0.5 <= result.mean_high
+    assert result.mean_high - result.mean_low < 0.2 * np.mean(result.high - result.low)
+
+
+def test_wider_confidence_gives_wider_intervals():
+    y, pred = _correlated(80, 5, 0.4, seed=4)
+    narrow = bootstrap_scores(y, pred, n_bootstraps=200, confidence=0.5, random_state=0)
+    wide = bootstrap_scores(y, pred, n_bootstraps=200, confidence=0.99, random_state=0)
+    assert np.all(wide.low <= narrow.low) and np.all(narrow.high <= wide.high)
+
+
+def test_moving_blocks_stay_contiguous_and_within_the_series():
+    rows = bootstrap_indices(23, block_length=5, n_bootstraps=20, random_state=0)
+    for indices in rows:
+        assert len(indices) == 23 and indices.min() >= 0 and indices.max() <= 22
+        for block in np.split(indices, [5, 10, 15, 20]):  # 4 blocks, the last cut to 3
+            np.testing.assert_array_equal(np.diff(block), 1)
+
+
+def test_a_block_as_long_as_the_series_gives_back_the_series():
+    y, pred = _correlated(40, 3, 0.5, seed=5)
+    result = bootstrap_scores(y, pred, block_length=40, n_bootstraps=30, random_state=0)
+    np.testing.assert_allclose(result.low, result.scores)
+    np.testing.assert_allclose(result.high, result.scores)
+
+
+def test_groups_are_drawn_whole():
+    groups = np.array([2, 2, 2, 0, 0, 1, 1, 1, 1])
+    members = {g: np.flatnonzero(groups == g).tolist() for g in (0, 1, 2)}
+    for indices in bootstrap_indices(9, groups=groups, n_bootstraps=30, random_state=0):
+        rest = indices.tolist()
+        while rest:  # peel one whole group at a time off the front
+            group = groups[rest[0]]
+            assert rest[: len(members[group])] == members[group]
+            rest = rest[len(members[group]):]
+
+
+def test_blocks_widen_the_interval_of_autocorrelated_errors():
+    # Slow (AR 0.95) noise: i.i.d. resampling ignores the dependence and
+    # gives intervals that are too narrow; blocks of 20 TRs see it.
+    rng = np.random.default_rng(6)
+    n, n_targets = 400, 20
+    noise = np.zeros((n, n_targets))
+    for t in range(1, n):
+        noise[t] = 0.95 * noise[t - 1] + rng.normal(size=n_targets)
+    signal = rng.normal(size=(n, n_targets))
+    y = signal + noise / noise.std(0)
+    iid = bootstrap_scores(y, signal, n_bootstraps=300, random_state=0)
+    blocks = bootstrap_scores(y, signal, block_length=20, n_bootstraps=300, random_state=0)
+    assert np.median((blocks.high - blocks.low) / (iid.high - iid.low)) > 1.5
+
+
+def test_roi_table_holds_the_means_of_its_targets():
+    y, pred = _correlated(50, 6, 0.5, seed=7)
+    labels = np.array(["V1", "MT", "V1", "MT", "MT", "FFA"])
+    result = bootstrap_scores(y, pred, n_bootstraps=100, roi_labels=labels, random_state=0)
+    table = result.rois.set_index("roi")
+    assert list(table.index) == ["FFA", "MT", "V1"]
+    assert table["n_targets"].tolist() == [1, 3, 2]
+    for roi in ("FFA", "MT", "V1"):
+        assert table.loc[roi, "score"] == pytest.approx(result.scores[labels == roi].mean())
+        assert table.loc[roi, "low"] <= table.loc[roi, "score"] <= table.loc[roi, "high"]
+    # a one-target ROI has that target's interval
+    assert table.loc["FFA", "low"] == pytest.approx(result.low[5])
+    assert table.loc["FFA", "high"] == pytest.approx(result.high[5])
+
+
+def test_same_seed_same_intervals():
+    y, pred = _correlated(30, 3, 0.5, seed=8)
+    first = bootstrap_scores(y, pred, n_bootstraps=50, random_state=4)
+    second = bootstrap_scores(y, pred, n_bootstraps=50, random_state=4)
+    np.testing.assert_array_equal(first.low, second.low)
+
+
+def test_difference_excludes_zero_for_a_clearly_better_model():
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=(150, 12))
+    good = y + 0.5 * rng.normal(size=y.shape)  # r about 0.9
+    poor = y + 2.0 * rng.normal(size=y.shape)  # r about 0.45
+    result = bootstrap_difference(
+        y, good, poor, n_bootstraps=300, roi_labels=[0] * 6 + [1] * 6, random_state=0
+    )
+    np.testing.assert_allclose(
+        result.scores, correlation_score(y, good) - correlation_score(y, poor), atol=1e-12
+    )
+    assert np.all(result.low > 0)
+    assert result.mean_low > 0 and np.all(result.rois["low"] > 0)
+    flipped = bootstrap_difference(y, poor, good, n_bootstraps=300, random_state=0)
+    np.testing.assert_allclose(flipped.high, -result.low, atol=1e-12)
+
+
+def test_difference_of_identical_models_is_zero_and_of_equal_models_includes_zero():
+    y, pred = _correlated(120, 10, 0.5, seed=10)
+    same = bootstrap_difference(y, pred, pred.copy(), n_bootstraps=100, random_state=0)
+    assert np.all(same.low == 0) and np.all(same.high == 0)
+    # two models of the same quality (independent errors of the same size):
+    # the 95% intervals of about 95% of the targets hold 0 (200 targets,
+    # binomial standard deviation 1.5%)
+    y, pred = _correlated(120, 200, 0.5, seed=10)
+    other = 0.5 * y + np.sqrt(0.75) * np.random.default_rng(11).normal(size=y.shape)
+    equal = bootstrap_difference(y, pred, other, n_bootstraps=300, random_state=0)
+    assert np.mean((equal.low < 0) & (0 < equal.high)) >= 0.85
+
+
+def test_one_target_given_as_a_vector():
+    y, pred = _correlated(40, 1, 0.5, seed=12)
+    result = bootstrap_scores(y[:, 0], pred[:, 0], n_bootstraps=50, random_state=0)
+    assert result.scores.shape == result.low.shape == (1,)
+    assert result.mean == pytest.approx(result.scores[0])
+    assert result.rois is None
