@@ -8,10 +8,13 @@ from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._utils.validation import describe
+from .._utils.validation import check_choice, describe
 from ._grids import check_grid, check_responses
 from ._himalaya import BACKENDS, himalaya_backend
 from ._scores import mean_correlation
+
+#: The scores :meth:`RidgeEncoder.split_scores` splits between feature spaces.
+SPLIT_METRICS = ("r2", "r")
 
 #: Ridge penalties tried by default: 10^-2 ... 10^7.
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-2, 7, 19))
@@ -307,6 +310,53 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def _log_scalings(self):
         return np.zeros((1, self.n_targets_)) if self.deltas_ is None else self.deltas_
+
+    def split_scores(self, X, y, metric="r2"):
+        """Each feature space's share of each target's prediction score.
+
+        The joint prediction is the sum of one prediction per space (the
+        space's columns times their coefficients). Following himalaya,
+        ``metric="r2"`` splits the coefficient of determination with the
+        product measure (``himalaya.scoring.r2_score_split``):
+        ``R2_k = sum_t (2 y_t p_kt - p_kt sum_j p_jt) / sum_t y_t**2`` with
+        ``y`` and every ``p_j`` centred over samples; the spaces' shares sum
+        to the R2 of the centred joint prediction. ``metric="r"`` splits
+        the Pearson correlation (``himalaya.scoring.correlation_score_split``):
+        ``r_k = cov(y, p_k) / (std(y) std(sum_j p_j))``, which sums to the
+        joint r. A share can be negative when a space's prediction is
+        anti-correlated with the responses.
+
+        Parameters
+        ----------
+        X : array-like
+            Held-out features, as :meth:`predict` takes them.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Their responses.
+        metric : {"r2", "r"}, default="r2"
+
+        Returns
+        -------
+        ndarray of shape (n_spaces, n_targets)
+            One row per feature space (one row without ``feature_spaces``);
+            NaN for targets with zero variance in ``y``.
+        """
+        check_is_fitted(self)
+        check_choice(metric, "metric", SPLIT_METRICS)
+        design = self._design(X, reset=False).astype(np.float64)
+        Y, varying = check_responses(y, len(design))
+        coef = self.coef_
+        parts = np.stack([design[:, s] @ coef[s] for s in self._spaces])
+        from himalaya.scoring import correlation_score_split, r2_score_split
+
+        scores = np.full((len(self._spaces), Y.shape[1]), np.nan)
+        Y, parts = Y[:, varying], parts[:, :, varying]
+        with himalaya_backend("numpy"):
+            if metric == "r2":
+                split = r2_score_split(Y - Y.mean(0), parts - parts.mean(1, keepdims=True))
+            else:
+                split = correlation_score_split(Y, parts)
+        scores[:, varying] = np.asarray(split, dtype=np.float64)
+        return scores
 
     @property
     def coef_(self):

@@ -13,8 +13,8 @@ from .._utils.validation import check_choice, describe
 from ..features import BackboneFeatures, Delayer, MotionEnergy, OpticalFlow
 from ..io.video import frames_per_tr, load_video, to_luminance
 from ._grids import check_responses
-from ._himalaya import BACKENDS, himalaya_backend
-from .ridge import RidgeEncoder
+from ._himalaya import BACKENDS
+from .ridge import SPLIT_METRICS, RidgeEncoder
 
 #: Feature spaces computed from videos.
 FEATURES = ("motion_energy", "optical_flow", "backbone")
@@ -22,7 +22,6 @@ FEATURES = ("motion_energy", "optical_flow", "backbone")
 _DEFAULT_PARAMS = {"optical_flow": {"grid": (8, 8)}}
 #: Name of the single feature space of a 2-D array of precomputed features.
 _ARRAY_SPACE = "X"
-_METRICS = ("r2", "r")
 
 
 class VideoEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -449,16 +448,8 @@ default=("motion_energy", "optical_flow")
         """Each feature space's share of each target's prediction score.
 
         The joint prediction is the sum of one prediction per space (its
-        delayed columns times their coefficients). Following himalaya,
-        ``metric="r2"`` splits the coefficient of determination with the
-        product measure (``himalaya.scoring.r2_score_split``):
-        ``R2_k = sum_t (2 y_t p_kt - p_kt sum_j p_jt) / sum_t y_t**2`` with
-        ``y`` and every ``p_j`` centred over TRs; the spaces' shares sum to
-        the R2 of the centred joint prediction. ``metric="r"`` splits the
-        Pearson correlation (``himalaya.scoring.correlation_score_split``):
-        ``r_k = cov(y, p_k) / (std(y) std(sum_j p_j))``, which sums to the
-        joint r of :meth:`score`. A share can be negative when a space's
-        prediction is anti-correlated with the responses.
+        delayed columns times their coefficients); the shares are those of
+        :meth:`RidgeEncoder.split_scores` on the delayed design.
 
         Parameters
         ----------
@@ -474,26 +465,9 @@ default=("motion_energy", "optical_flow")
             Rows in the order of ``feature_spaces_``; NaN for targets with
             zero variance in ``y``.
         """
-        check_choice(metric, "metric", _METRICS)
+        check_choice(metric, "metric", SPLIT_METRICS)
         blocks, design = self._transformed(X)
-        Y, varying = check_responses(self._responses(y, blocks), len(design))
-        sizes = [len(self.delays_) * n for n in self.n_features_per_space_.values()]
-        bounds = np.cumsum([0, *sizes])
-        coef = self.ridge_.coef_
-        parts = np.stack(
-            [design[:, a:b] @ coef[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-        )
-        from himalaya.scoring import correlation_score_split, r2_score_split
-
-        scores = np.full((len(sizes), Y.shape[1]), np.nan)
-        Y, parts = Y[:, varying], parts[:, :, varying]
-        with himalaya_backend("numpy"):
-            if metric == "r2":
-                split = r2_score_split(Y - Y.mean(0), parts - parts.mean(1, keepdims=True))
-            else:
-                split = correlation_score_split(Y, parts)
-        scores[:, varying] = np.asarray(split, dtype=np.float64)
-        return scores
+        return self.ridge_.split_scores(design, self._responses(y, blocks), metric=metric)
 
     # ------------------------------------------------------- interpretation
 

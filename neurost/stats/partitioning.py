@@ -16,7 +16,6 @@ from sklearn.metrics import r2_score
 from sklearn.utils import Bunch
 
 from .._utils.validation import check_finite, describe
-from ..encoding._himalaya import himalaya_backend
 from ..encoding.ridge import RidgeEncoder, _positive_vector
 from ..encoding.video import VideoEncoder, _as_runs
 
@@ -298,15 +297,8 @@ class _RidgeSpaces:
         return self.X_test[:, self._columns(subset)]
 
     def product(self, joint, chosen, y_test):
-        from himalaya.scoring import r2_score_split
-
-        X = self.test(chosen)
-        Y = _stacked(y_test).reshape(len(X), -1)
-        coef, bounds = joint.coef_, np.cumsum([0, *(len(self.columns[k]) for k in chosen)])
-        parts = np.stack([X[:, a:b] @ coef[a:b] for a, b in zip(bounds[:-1], bounds[1:])])
-        with np.errstate(invalid="ignore", divide="ignore"), himalaya_backend("numpy"):
-            split = r2_score_split(Y - Y.mean(0), parts - parts.mean(1, keepdims=True))
-        return np.asarray(split, dtype=np.float64)
+        y_test = _stacked(y_test).reshape(len(self.X_test), -1)
+        return joint.split_scores(self.test(chosen), y_test)
 
 
 class _VideoSpaces:

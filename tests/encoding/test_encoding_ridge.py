@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from neurost._utils.estimator_checks import expected_failed_checks
 from neurost.encoding import RidgeEncoder
 from neurost.features import Delayer
+from neurost.metrics import correlation_score
 
 
 @parametrize_with_checks(
@@ -277,3 +278,20 @@ def test_refit_on_another_route_leaves_no_stale_solution(wide_data, linear_data)
     assert encoder.solver_ == "primal"
     assert encoder.deltas_ is None and encoder.dual_coef_ is None and encoder.X_fit_ is None
     assert encoder.coef_.shape == (40, 6)
+
+
+def test_split_scores_share_the_joint_r2_between_spaces():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 6))
+    Y = X[:, :3] @ rng.standard_normal((3, 4)) + 0.5 * X[:, 3:] @ rng.standard_normal((3, 4))
+    Y += 0.3 * rng.standard_normal(Y.shape)
+    encoder = RidgeEncoder(feature_spaces=[3, 3], backend="numpy", random_state=0).fit(X[:80], Y[:80])
+    split = encoder.split_scores(X[80:], Y[80:])
+    prediction = encoder.predict(X[80:])
+    centred = Y[80:] - Y[80:].mean(0)
+    joint = 1 - ((centred - (prediction - prediction.mean(0))) ** 2).sum(0) / (centred**2).sum(0)
+    assert split.shape == (2, 4)
+    np.testing.assert_allclose(split.sum(axis=0), joint, atol=1e-4)
+    assert (split[0] > split[1]).all()
+    r = encoder.split_scores(X[80:], Y[80:], metric="r")
+    np.testing.assert_allclose(r.sum(axis=0), correlation_score(Y[80:], prediction), atol=1e-4)
