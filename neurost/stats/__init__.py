@@ -7,11 +7,14 @@ plotting. Each name is imported from its module on first use.
 from .._utils.lazy import lazy_attributes
 
 _MODULES = {
+    "PermutationResult": "permutation",
+    "block_permutations": "permutation",
     "bootstrap_difference": "bootstrap",
     "bootstrap_indices": "bootstrap",
     "bootstrap_scores": "bootstrap",
     "compare_rdms": "rsa",
     "feature_rdms": "rsa",
+    "permutation_test": "permutation",
     "rdm": "rsa",
     "roi_rdms": "rsa",
     "rsa_noise_ceiling": "rsa",
