@@ -28,6 +28,7 @@ from .flow import (
 )
 from .matrices import plot_matrix
 from .scores import plot_roi_scores
+from .significance import plot_significant_on_cortex
 from .timeseries import plot_timeseries
 from .volumes import plot_volume_slices
 
@@ -42,6 +43,7 @@ __all__ = [
     "plot_matrix",
     "plot_on_cortex",
     "plot_roi_scores",
+    "plot_significant_on_cortex",
     "plot_timeseries",
     "plot_volume_slices",
     "save_figure",
