@@ -75,7 +75,7 @@ def plot_roi_scores(
         check_axes(ax)
     check_text(ylabel, "ylabel")
     check_text(title, "title")
-    tables = _tables(scores)
+    tables = _tables({ylabel: scores} if isinstance(scores, pd.DataFrame) else scores)
     rois = list(next(iter(tables.values())).index)
     for name, table in tables.items():
         extra = [roi for roi in table.index if roi not in rois]
@@ -133,8 +133,6 @@ def plot_roi_scores(
 
 
 def _tables(scores):
-    if isinstance(scores, pd.DataFrame):
-        scores = {"score": scores}
     if not isinstance(scores, dict) or not scores or not all(
         isinstance(t, pd.DataFrame) for t in scores.values()
     ):
