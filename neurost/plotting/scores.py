@@ -121,8 +121,9 @@ def plot_roi_scores(
         if confidence is not None and any("low" in t.columns for t in tables.values()):
             labels = [f"{label} ({confidence:.0%} CI)" if label in tables else label
                       for label in labels]
-        if len(tables) == 1 and confidence is None:
-            handles, labels = handles[-1:], labels[-1:]
+        if len(tables) == 1 and confidence is None:  # the ceiling alone needs a key
+            handles, labels = zip(*[(h, t) for h, t in zip(handles, labels)
+                                    if t == "noise ceiling"])
         ax.legend(handles, labels, fontsize=TICK_SIZE, frameon=False, loc="upper left",
                   bbox_to_anchor=(1.0, 1.0))
     if title:

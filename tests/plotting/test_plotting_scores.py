@@ -43,3 +43,4 @@ def test_a_table_indexed_by_roi_with_its_own_ceiling():
     _, ax = plot_roi_scores(table)
     ceiling = next(c for c in ax.collections if c.get_label() == "noise ceiling")
     assert len(ceiling.get_segments()) == 3
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["noise ceiling"]
