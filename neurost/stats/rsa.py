@@ -247,10 +247,10 @@ def feature_rdms(features, *, metric="correlation"):
     for layer, values in features.items():
         name = f"features[{layer!r}]"
         array = _float_array(values, name)
-        if array.ndim < 2:
+        if array.ndim < 2 or array.size == 0:
             raise ValueError(
                 f"{name} must have shape (n_conditions, ...) with at least 2 "
-                f"dimensions; got {describe(values)}."
+                f"dimensions and some features; got {describe(values)}."
             )
         rdms[layer] = _matrices(
             _rdm_stack(_check_responses(array.reshape(len(array), -1), name)[None], metric, name),
@@ -381,8 +381,9 @@ def rsa_noise_ceiling(rdms, *, method="spearman"):
     Notes
     -----
     The mean RDM is the one that scores best under ``method``
-    (rsatoolbox's ``pool_rdm``): the mean of the RDMs scaled to unit root
-    mean square for ``"whitened_cosine"``, the mean of their ranks for
+    (rsatoolbox's ``pool_rdm``): the mean of the RDMs each divided by its
+    whitened norm ``sqrt(d @ V^-1 @ d)`` for ``"whitened_cosine"``, the
+    mean of their ranks for
     ``"spearman"``, and also the mean of their ranks for
     ``"kendall_tau_a"``, for which the best RDM has no closed form, so
     that this upper bound may be slightly low.

@@ -31,6 +31,7 @@ def _asymmetric():
 
 
 CASES = [
+    pytest.param(lambda: feature_rdms({"a": np.empty((0, 3))}), ValueError, "features", id="feature-rdms-empty"),
     # rdm
     pytest.param(lambda: rdm(RESPONSES, metric="cosine"), ValueError, "metric", id="rdm-metric-unknown"),
     pytest.param(lambda: rdm(RESPONSES[0]), ValueError, "responses", id="rdm-1d"),
