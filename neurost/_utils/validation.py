@@ -6,6 +6,7 @@ received, instead of a traceback from deep inside numpy or nibabel.
 """
 
 import difflib
+import inspect
 import math
 import numbers
 import os
@@ -24,6 +25,34 @@ def describe(value):
     if len(text) > 80:
         text = text[:77] + "..."
     return f"{type(value).__name__} {text}"
+
+
+#: Packages whose frames :func:`caller_stacklevel` skips.
+_INTERNAL_PACKAGES = frozenset({"neurost", "sklearn", "joblib", "nilearn"})
+
+
+def caller_stacklevel():
+    """The ``stacklevel`` that makes a warning point at the user's call.
+
+    Counted from the function that calls this one (level 1): the first
+    frame outside neurost and the packages that call neurost on the user's
+    behalf or that neurost calls back through (scikit-learn's ``Pipeline``
+    or ``cross_val_score``, their joblib workers, nilearn's maskers), so
+    that a warning raised by a helper reached through several layers (say
+    ``VideoEncoder.split_scores`` then ``RidgeEncoder.split_scores``) names
+    the line of the user's script.
+
+    Returns
+    -------
+    int
+    """
+    level, frame = 1, inspect.currentframe().f_back
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.partition(".")[0] not in _INTERNAL_PACKAGES:
+            return level
+        level, frame = level + 1, frame.f_back
+    return level - 1  # no frame outside (the neurost command): the outermost one
 
 
 def close_matches(value, choices, n=3):
@@ -81,6 +110,35 @@ def check_positive_int(value, name, meaning=""):
             f"{name} must be a positive integer{what}; got {describe(value)}."
         )
     return int(value)
+
+
+def check_fraction(value, name, meaning=""):
+    """Check that ``value`` is a number strictly between 0 and 1 (booleans are refused).
+
+    Parameters
+    ----------
+    value : object
+        The value to check: an int, float or NumPy floating number.
+    name : str
+        The argument name used in error messages.
+    meaning : str, optional
+        What the fraction is (``"0.95 for 95% intervals"``), for the message.
+
+    Returns
+    -------
+    float
+    """
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (numbers.Integral, float, np.floating))
+        or not 0 < value < 1
+    ):
+        what = f" ({meaning})" if meaning else ""
+        raise ValueError(
+            f"{name} must be a number strictly between 0 and 1{what}; got "
+            f"{describe(value)}."
+        )
+    return float(value)
 
 
 def check_t_r(t_r, name="t_r"):

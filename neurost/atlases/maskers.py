@@ -9,18 +9,15 @@ one is. The values are not changed: volume maskers still output 0 there,
 surface maskers NaN or infinity.
 """
 
-import inspect
 import warnings
-from pathlib import Path
 
-import joblib
-import nilearn
 import numpy as np
-import sklearn
 from nibabel.affines import apply_affine
 from nilearn import maskers
 from nilearn.image import load_img, new_img_like
 from nilearn.surface import SurfaceImage
+
+from .._utils.validation import caller_stacklevel
 
 #: nilearn's own, vaguer warning, left out when ours is given.
 _NILEARN_WARNING = r"Non-finite values detected"
@@ -33,7 +30,7 @@ class _WarnNonFinite:
         imgs, message = self._non_finite(imgs)
         if message is None:
             return super().transform_single_imgs(imgs, *args, **kwargs)
-        warnings.warn(message, UserWarning, stacklevel=_caller_level())
+        warnings.warn(message, UserWarning, stacklevel=caller_stacklevel())
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=_NILEARN_WARNING)
             return super().transform_single_imgs(imgs, *args, **kwargs)
@@ -94,19 +91,6 @@ def _message(values, where, elements, outcome):
         "Clean the data, or leave those "
         f"{elements} out of the ROIs, before masking."
     )
-
-
-def _caller_level():
-    """``stacklevel`` of the first frame outside the atlases and the libraries."""
-    packages = [Path(__file__).parent]
-    packages += [Path(module.__file__).parent for module in (nilearn, sklearn, joblib)]
-    level, frame = 1, inspect.currentframe().f_back
-    while frame is not None:
-        path = Path(frame.f_code.co_filename)
-        if not any(package in path.parents for package in packages):
-            return level
-        level, frame = level + 1, frame.f_back
-    return level
 
 
 class NiftiMasker(_VolumeCheck, maskers.NiftiMasker):

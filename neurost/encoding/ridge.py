@@ -8,7 +8,7 @@ from sklearn.model_selection import GroupKFold, KFold
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._utils.validation import check_choice, describe
+from .._utils.validation import caller_stacklevel, check_choice, describe
 from ._grids import check_grid, check_responses
 from ._himalaya import BACKENDS, himalaya_backend
 from ._scores import mean_correlation
@@ -207,7 +207,8 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         splits = self._splits(design, groups)
         y = np.asarray(y)
         self._y_was_1d = y.ndim == 1
-        Y, varying = check_responses(y, len(design), stacklevel=4)
+        # +1: check_responses warns one frame below this one.
+        Y, varying = check_responses(y, len(design), stacklevel=caller_stacklevel() + 1)
         self._spaces = self._space_slices(design.shape[1])
         n_samples, n_columns = design.shape
         self.solver_ = self.solver
@@ -290,15 +291,16 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"cv={self.cv!r} cannot split the {n_samples} samples: {error}"
             ) from error
 
-    def _space_slices(self, n_columns):
+    def _space_slices(self, n_columns, design="the design matrix"):
+        """The column slice of each feature space among ``n_columns`` columns of ``design``."""
         if self.feature_spaces is None:
             return [slice(0, n_columns)]
         sizes = _positive_vector(self.feature_spaces, "feature_spaces", integer=True)
         bounds = np.cumsum([0, *sizes])
         if bounds[-1] != n_columns:
             raise ValueError(
-                f"feature_spaces sum to {int(bounds[-1])} columns but the design "
-                f"matrix has {n_columns}."
+                f"feature_spaces sum to {int(bounds[-1])} columns but {design} has "
+                f"{n_columns}."
             )
         return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
@@ -343,7 +345,7 @@ class RidgeEncoder(MultiOutputMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         check_choice(metric, "metric", SPLIT_METRICS)
         design = self._design(X, reset=False).astype(np.float64)
-        Y, varying = check_responses(y, len(design))
+        Y, varying = check_responses(y, len(design), stacklevel=caller_stacklevel() + 1)
         coef = self.coef_
         parts = np.stack([design[:, s] @ coef[s] for s in self._spaces])
         from himalaya.scoring import correlation_score_split, r2_score_split

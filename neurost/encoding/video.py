@@ -12,7 +12,6 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from .._utils.validation import check_choice, describe
 from ..features import BackboneFeatures, Delayer, MotionEnergy, OpticalFlow
 from ..io.video import frames_per_tr, load_video, to_luminance
-from ._grids import check_responses
 from ._himalaya import BACKENDS
 from .ridge import SPLIT_METRICS, RidgeEncoder
 

@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .._utils.validation import describe
+from .._utils.validation import check_fraction, describe
 from ._checks import check_axes, check_text
 from ._save import figure_files, save_figure
 from ._style import LABEL_SIZE, TICK_SIZE, TITLE_SIZE, qualitative_colors
@@ -58,11 +58,13 @@ def plot_roi_scores(
     Raises
     ------
     TypeError
-        If ``scores`` is not a table or a dict of tables.
+        If ``scores`` is not a table or a dict of tables, or if its
+        ``score``, ``low`` or ``high`` column holds anything but numbers.
     ValueError
         If a table has no ``score`` column, a ``low`` without ``high``,
-        an interval that does not contain its score, ROIs the first table
-        lacks, or ``noise_ceiling`` of the wrong length or unknown ROIs.
+        an ROI in several rows, an interval that does not contain its
+        score, ROIs the first table lacks, or ``noise_ceiling`` of the
+        wrong length or unknown ROIs.
 
     Examples
     --------
@@ -85,12 +87,8 @@ def plot_roi_scores(
                 f"table lacks; its ROIs are {rois[:10]}."
             )
     ceiling = _ceiling(noise_ceiling, tables, rois)
-    if confidence is not None and (
-        isinstance(confidence, bool) or not isinstance(confidence, (int, float))
-        or not 0 < confidence < 1
-    ):
-        raise ValueError(f"confidence must be a level in (0, 1), such as 0.95; got "
-                         f"{describe(confidence)}.")
+    if confidence is not None:
+        confidence = check_fraction(confidence, "confidence", "a level such as 0.95")
     if ax is None:
         width = min(12.0, max(3.5, 0.45 * len(rois) * max(1, len(tables)) + 1.5))
         figure, ax = plt.subplots(figsize=(width, 3.2), layout="constrained")
@@ -153,6 +151,18 @@ def _tables(scores):
         if ("low" in table.columns) != ("high" in table.columns):
             raise ValueError(f"scores: the table of {name!r} has one of 'low' and 'high' "
                              "but not the other.")
+        repeated = table.index[table.index.duplicated()]
+        if len(repeated):
+            raise ValueError(
+                f"scores: the table of {name!r} has several rows for ROI {repeated[0]!r}; "
+                "expected one row per ROI."
+            )
+        for column in SCORE_COLUMNS:
+            if column in table.columns and not pd.api.types.is_numeric_dtype(table[column]):
+                raise TypeError(
+                    f"scores: the {column!r} column of the table of {name!r} must hold "
+                    f"numbers; got dtype {table[column].dtype}."
+                )
         if "low" in table.columns:
             bounds = table[["low", "score", "high"]].to_numpy(dtype=float)
             outside = ~((bounds[:, 0] <= bounds[:, 1]) & (bounds[:, 1] <= bounds[:, 2]))

@@ -8,13 +8,11 @@ percentiles of the resampled scores. Each resample is a vector of counts
 all resamples come from a few matrix products: nothing loops over targets.
 """
 
-from numbers import Real
-
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from .._utils.validation import check_choice, check_positive_int, describe
+from .._utils.validation import check_choice, check_fraction, check_positive_int, describe
 from ..datasets._checks import check_random_state
 from ..metrics.correlation import check_paired
 
@@ -29,7 +27,7 @@ def bootstrap_indices(
 ):
     """Draw bootstrap resamples of ``n_samples`` samples, as index arrays.
 
-    Three schemes:
+    Four schemes:
 
     - i.i.d. (default): ``n_samples`` samples drawn with replacement, for
       independent samples such as test images;
@@ -41,16 +39,26 @@ def bootstrap_indices(
       end of the series to its start;
     - groups (``groups``): as many groups as there are drawn with
       replacement, each kept whole and in its own order, for runs or
-      sessions. A resample then has the length of the groups it drew.
+      sessions. A resample then has the length of the groups it drew;
+    - moving blocks within groups (``block_length`` and ``groups``): as
+      moving blocks, but each block is ``block_length`` consecutive
+      samples of one group (consecutive among that group's samples), drawn
+      among all such blocks, so that no block crosses from one run into
+      the next.
 
     Parameters
     ----------
     n_samples : int
         Samples (TRs, images) of the series.
     block_length : int, optional
-        Samples per block, 1 to ``n_samples``; not with ``groups``.
+        Samples per block, 1 to ``n_samples // 2`` (a resample needs at
+        least 2 blocks: with one, it would be the series itself); with
+        ``groups``, at most the samples of the smallest group.
     groups : array-like of shape (n_samples,), optional
-        Group label of each sample (its run); at least 2 groups.
+        Group label of each sample (its run); at least 2 groups when
+        alone. Named ``groups`` as in scikit-learn (``GroupKFold``,
+        :meth:`neurost.encoding.RidgeEncoder.fit`), since a group's samples
+        need not be contiguous: they are drawn wherever they lie.
     n_bootstraps : int, default=1000
         Resamples to draw.
     random_state : int, RandomState instance or None, default=None
@@ -60,7 +68,7 @@ def bootstrap_indices(
     -------
     list of ndarray of int
         ``n_bootstraps`` arrays of sample indices (``n_samples`` of them
-        each, except with ``groups``).
+        each, except with ``groups`` alone).
 
     References
     ----------
@@ -76,26 +84,7 @@ def bootstrap_indices(
 
 def _scheme(n_samples, block_length, groups):
     """Validate the resampling options; return ``draw(rng) -> indices``."""
-    if block_length is not None and groups is not None:
-        raise ValueError(
-            "block_length and groups are two resampling schemes; give one of them, "
-            f"not both (got block_length={block_length!r} and groups)."
-        )
-    if block_length is not None:
-        length = check_positive_int(block_length, "block_length", "samples per block")
-        if length > n_samples:
-            raise ValueError(
-                f"block_length={length} is longer than the {n_samples} samples; "
-                f"expected 1 to {n_samples}."
-            )
-        n_blocks = -(-n_samples // length)
-        offsets = np.arange(length)
-
-        def draw(rng):
-            starts = rng.randint(0, n_samples - length + 1, size=n_blocks)
-            return (starts[:, None] + offsets).ravel()[:n_samples]
-
-        return draw
+    members = None
     if groups is not None:
         labels = np.asarray(groups)
         if labels.shape != (n_samples,):
@@ -103,8 +92,45 @@ def _scheme(n_samples, block_length, groups):
                 f"groups must hold one label per sample, shape ({n_samples},); "
                 f"got {describe(groups)}."
             )
-        _, codes = np.unique(labels, return_inverse=True)
-        members = [np.flatnonzero(codes == code) for code in range(codes.max() + 1)]
+        try:
+            names, codes = np.unique(labels, return_inverse=True)
+        except TypeError:
+            raise TypeError(
+                "groups must hold labels of one kind (all numbers or all strings, no "
+                f"None); got {describe(groups)}."
+            ) from None
+        members = [np.flatnonzero(codes == code) for code in range(len(names))]
+    if block_length is not None:
+        length = check_positive_int(block_length, "block_length", "samples per block")
+        if n_samples // length < 2:
+            raise ValueError(
+                f"block_length={length} leaves fewer than 2 blocks in the {n_samples} "
+                "samples: every resample would be the series itself, an interval of "
+                f"zero width; expected 1 to {n_samples // 2}."
+            )
+        if members is None:
+            series = [np.arange(n_samples)]
+        else:
+            series = members
+            smallest = int(np.argmin([len(run) for run in members]))
+            if len(members[smallest]) < length:
+                raise ValueError(
+                    f"block_length={length} is longer than group {names[smallest].tolist()!r} "
+                    f"({len(members[smallest])} samples); blocks do not cross groups, "
+                    "so every group must hold at least block_length samples."
+                )
+        # Every block of `length` consecutive samples of one group, one per row.
+        blocks = np.concatenate(
+            [run[np.arange(len(run) - length + 1)[:, None] + np.arange(length)] for run in series]
+        )
+        n_blocks = -(-n_samples // length)
+
+        def draw(rng):
+            chosen = rng.randint(0, len(blocks), size=n_blocks)
+            return blocks[chosen].ravel()[:n_samples]
+
+        return draw
+    if members is not None:
         if len(members) < 2:
             raise ValueError(
                 "groups must hold at least 2 distinct groups to resample; got 1."
@@ -148,13 +174,20 @@ def bootstrap_scores(
     scoring : {"r", "r2"}, default="r"
         Pearson correlation (as :func:`neurost.metrics.correlation_score`)
         or coefficient of determination ``1 - sum (y - p)**2 / sum (y -
-        mean(y))**2``. A target whose values are constant in a resample
-        scores 0 there.
+        mean(y))**2``. A target constant in ``y_true`` cannot be scored:
+        it is NaN in ``scores``, ``low`` and ``high`` and left out of
+        ``mean`` and the ROI means (counted in ``n_constant``), as
+        :meth:`neurost.encoding.RidgeEncoder.score` ignores it. A target
+        that varies, but whose values are constant in a resample, scores 0
+        there.
     block_length : int, optional
         Resample moving blocks of this many consecutive samples (TRs)
-        instead of single samples.
+        instead of single samples; with ``groups``, blocks do not cross
+        groups.
     groups : array-like of shape (n_samples,), optional
-        Resample whole groups (runs) instead of single samples.
+        Group (run) of each sample: alone, whole groups are resampled
+        instead of single samples; with ``block_length``, blocks stay
+        inside one group. See :func:`bootstrap_indices`.
     n_bootstraps : int, default=1000
         Resamples.
     confidence : float, default=0.95
@@ -168,12 +201,17 @@ def bootstrap_scores(
     -------
     sklearn.utils.Bunch
         ``scores``, ``low``, ``high`` : ndarray of shape (n_targets,)
-            Score of each target on all samples, and its interval.
+            Score of each target on all samples, and its interval; NaN
+            for a target constant in ``y_true``.
         ``mean``, ``mean_low``, ``mean_high`` : float
-            Mean score over targets, and its interval.
+            Mean score over the scored (non-constant) targets, and its
+            interval; NaN when every target is constant.
+        ``n_constant`` : int
+            Targets constant in ``y_true``, left out of every mean.
         ``rois`` : pandas.DataFrame or None
             One row per ROI (sorted labels): ``roi``, ``score`` (mean over
-            its targets), ``low``, ``high``, ``n_targets``; None without
+            its scored targets), ``low``, ``high``, ``n_targets`` (its
+            scored targets: NaN scores where 0); None without
             ``roi_labels``.
         ``confidence``, ``n_bootstraps``, ``scoring``
             The settings used.
@@ -230,8 +268,10 @@ random_state
     sklearn.utils.Bunch
         As for :func:`bootstrap_scores`, of the difference: ``scores``
         (``score(a) - score(b)`` per target), ``low``, ``high``, ``mean``,
-        ``mean_low``, ``mean_high``, ``rois`` (``score`` is the difference
-        of the ROI means), ``confidence``, ``n_bootstraps``, ``scoring``.
+        ``mean_low``, ``mean_high``, ``n_constant``, ``rois`` (``score``
+        is the difference of the ROI means), ``confidence``,
+        ``n_bootstraps``, ``scoring``; NaN for targets constant in
+        ``y_true``, left out of the means.
     """
     y_true, preds = _check_responses(y_true, [y_pred_a, y_pred_b], ["y_pred_a", "y_pred_b"])
     return _bootstrap(
@@ -249,6 +289,10 @@ def _check_responses(y_true, preds, names):
             message = str(error).replace("y_pred", name)
             raise type(error)(message) from None
         checked.append(pred)
+    if not true.shape[1]:
+        raise ValueError(
+            f"y_true must hold at least one target; got shape {np.shape(y_true)}."
+        )
     return true, checked
 
 
@@ -260,15 +304,7 @@ def _bootstrap(
     n_samples, n_targets = y_true.shape
     draw = _scheme(n_samples, block_length, groups)
     n_bootstraps = check_positive_int(n_bootstraps, "n_bootstraps", "resamples")
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, Real)
-        or not 0 < confidence < 1
-    ):
-        raise ValueError(
-            f"confidence must be a number strictly between 0 and 1 (0.95 for 95% "
-            f"intervals); got {describe(confidence)}."
-        )
+    confidence = check_fraction(confidence, "confidence", "0.95 for 95% intervals")
     rois, membership = _check_rois(roi_labels, n_targets)
     rng = check_random_state(random_state, caller)
     counts = np.stack(
@@ -276,39 +312,47 @@ def _bootstrap(
     ).astype(np.float64)
     ones = np.ones((1, n_samples))
     quantiles = [(1 - confidence) / 2, (1 + confidence) / 2]
-    scores = np.empty(n_targets)
-    bounds = np.empty((2, n_targets))
+    # Targets constant in y_true cannot be scored: NaN, and out of every mean.
+    scored = np.flatnonzero((y_true != y_true[:1]).any(axis=0))
+    membership = membership[scored]
+    scores = np.full(n_targets, np.nan)
+    bounds = np.full((2, n_targets), np.nan)
     resampled_sums = np.zeros(n_bootstraps)
     resampled_rois = np.zeros((n_bootstraps, membership.shape[1]))
     step = max(1, _CHUNK // n_bootstraps)
-    for start in range(0, n_targets, step):
-        chunk = slice(start, start + step)
+    for start in range(0, len(scored), step):
+        chunk = scored[start : start + step]
         true = y_true[:, chunk]
         scores[chunk] = combine([_scores(ones, true, p[:, chunk], scoring)[0] for p in preds])
         resampled = combine([_scores(counts, true, p[:, chunk], scoring) for p in preds])
         bounds[:, chunk] = np.quantile(resampled, quantiles, axis=0)
         resampled_sums += resampled.sum(axis=1)
-        resampled_rois += resampled @ membership[chunk]
+        resampled_rois += resampled @ membership[start : start + step]
+    with np.errstate(invalid="ignore", divide="ignore"):  # no scored target: NaN
+        mean = scores[scored].sum() / len(scored)
+        mean_bounds = np.quantile(resampled_sums / len(scored), quantiles)
     result = Bunch(
         scores=scores,
         low=bounds[0],
         high=bounds[1],
-        mean=float(scores.mean()),
-        confidence=float(confidence),
+        mean=float(mean),
+        mean_low=float(mean_bounds[0]),
+        mean_high=float(mean_bounds[1]),
+        n_constant=n_targets - len(scored),
+        confidence=confidence,
         n_bootstraps=n_bootstraps,
         scoring=scoring,
         rois=None,
     )
-    result.mean_low, result.mean_high = (
-        float(v) for v in np.quantile(resampled_sums / n_targets, quantiles)
-    )
     if rois is not None:
         sizes = membership.sum(axis=0)
-        low, high = np.quantile(resampled_rois / sizes, quantiles, axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):  # an ROI of constant targets
+            low, high = np.quantile(resampled_rois / sizes, quantiles, axis=0)
+            roi_scores = scores[scored] @ membership / sizes
         result.rois = pd.DataFrame(
             {
                 "roi": rois,
-                "score": scores @ membership / sizes,
+                "score": roi_scores,
                 "low": low,
                 "high": high,
                 "n_targets": sizes.astype(int),
@@ -329,7 +373,13 @@ def _check_rois(roi_labels, n_targets):
         )
     if labels.dtype.kind == "f" and not np.isfinite(labels).all():
         raise ValueError("roi_labels must not hold NaN or infinite labels.")
-    names, codes = np.unique(labels, return_inverse=True)
+    try:
+        names, codes = np.unique(labels, return_inverse=True)
+    except TypeError:  # labels that cannot be sorted together: None and strings
+        raise TypeError(
+            "roi_labels must hold labels of one kind (all strings or all numbers, no "
+            f"None); got {describe(roi_labels)}."
+        ) from None
     return names, np.eye(len(names))[codes]
 
 

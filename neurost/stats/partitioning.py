@@ -16,7 +16,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils import Bunch
 
 from .._utils.validation import check_finite, describe
-from ..encoding.ridge import RidgeEncoder, _positive_vector
+from ..encoding.ridge import RidgeEncoder
 from ..encoding.video import VideoEncoder, _as_runs
 
 
@@ -261,24 +261,26 @@ class _RidgeSpaces:
                 "estimator has one feature space (feature_spaces=None); variance "
                 "partitioning needs feature_spaces with at least 2 spaces."
             )
-        sizes = _positive_vector(estimator.feature_spaces, "feature_spaces", integer=True)
-        bounds = np.cumsum([0, *sizes])
-        self.columns = [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-        self.names = [f"space {k}" for k in range(len(sizes))]
+        self.X_train = self._design(X_train, "X_train")
+        # The estimator's own split of the columns, and its check of feature_spaces.
+        spaces = estimator._space_slices(self.X_train.shape[1], "X_train")
+        self.columns = [np.arange(s.start, s.stop) for s in spaces]
+        self.names = [f"space {k}" for k in range(len(spaces))]
         self.estimator = estimator
-        self.X_train = self._design(X_train, "X_train", bounds[-1])
-        self.X_test = self._design(X_test, "X_test", bounds[-1])
+        self.X_test = self._design(X_test, "X_test", self.X_train.shape[1])
 
     @staticmethod
-    def _design(X, name, n_columns):
+    def _design(X, name, n_columns=None):
+        """``X`` as a finite 2-D float array, of ``n_columns`` columns when given."""
         try:
             X = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{name} must be an array of numbers; got {describe(X)}.") from None
-        if X.ndim != 2 or X.shape[1] != n_columns:
+        if X.ndim != 2 or (n_columns is not None and X.shape[1] != n_columns):
+            columns = "n_columns" if n_columns is None else f"{n_columns}, as X_train"
             raise ValueError(
-                f"{name} must be 2-D (n_samples, {n_columns}): feature_spaces split "
-                f"{n_columns} columns; got {describe(X)}."
+                f"{name} must be 2-D (n_samples, {columns}), the columns of the feature "
+                f"spaces side by side; got {describe(X)}."
             )
         return check_finite(X, name)
 

@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._utils.validation import (
     check_choice,
     check_finite,
+    check_fraction,
     check_positive_int,
     check_real_array,
     describe,
@@ -35,6 +36,10 @@ CORRECTIONS = ("fdr_bh", "max", None)
 _MAX_ELEMENTS = 2**23
 #: Most targets scored together.
 _TARGET_CHUNK = 4096
+#: Decimals to which the log scalings of the feature spaces relative to the first
+#: are rounded before grouping the refits by scaling: ``deltas_`` are float32
+#: (himalaya), whose rounding alone separates one scaling at two penalties by ~1e-6.
+_SCALING_DECIMALS = 5
 #: Up to this many blocks, the distinct orders are enumerated and drawn without
 #: replacement (8! = 40,320); beyond, random orders are drawn and duplicates redrawn.
 _ENUMERATE_BLOCKS = 8
@@ -148,9 +153,16 @@ def block_permutations(
     >>> block_permutations(6, 2, block_length=2, random_state=0).shape
     (2, 6)
     """
+    return _block_permutations(
+        n_samples, n_permutations, block_length, runs, random_state, "block_permutations"
+    )[0]
+
+
+def _block_permutations(n_samples, n_permutations, block_length, runs, random_state, caller):
+    """The orders of :func:`block_permutations`, and the number of blocks they move."""
     n_samples = check_positive_int(n_samples, "n_samples", "samples")
     n_permutations = check_positive_int(n_permutations, "n_permutations")
-    rng = check_random_state(random_state, "block_permutations")
+    rng = check_random_state(random_state, caller)
     blocks = np.array(_blocks(n_samples, block_length, runs))
     n_blocks = len(blocks)
     available = math.factorial(n_blocks) - 1 if n_blocks <= 20 else math.inf
@@ -171,7 +183,7 @@ def block_permutations(
         sizes = lengths[order]
         offsets = np.arange(n_samples) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         row[:] = np.repeat(starts[order], sizes) + offsets
-    return orders
+    return orders, n_blocks
 
 
 @dataclass
@@ -186,7 +198,8 @@ class PermutationResult:
     Attributes
     ----------
     scores : ndarray of shape (n_targets,)
-        Observed score of each target (Pearson r or R²).
+        Observed score of each target (Pearson r or R²; 0 for a constant
+        target, whose p-values are then 1).
     p_values : ndarray of shape (n_targets,)
         Uncorrected p-values.
     p_fwe : ndarray of shape (n_targets,)
@@ -239,12 +252,7 @@ class PermutationResult:
         ndarray of bool, shape (n_targets,)
         """
         check_choice(correction, "correction", CORRECTIONS)
-        if (
-            isinstance(alpha, bool)
-            or not isinstance(alpha, (int, float, np.floating))
-            or not 0 < alpha < 1
-        ):
-            raise ValueError(f"alpha must be a number in (0, 1); got {describe(alpha)}.")
+        alpha = check_fraction(alpha, "alpha", "the level of the test, such as 0.05")
         p = {"fdr_bh": self.q_values, "max": self.p_fwe, None: self.p_values}[correction]
         return p <= alpha
 
@@ -263,29 +271,45 @@ def _responses(values, name, n_samples=None):
         )
     if len(array) < 2:
         raise ValueError(f"{name} must hold at least 2 samples; got {len(array)}.")
-    return array.reshape(len(array), -1)
+    array = array.reshape(len(array), -1)
+    if not array.shape[1]:
+        raise ValueError(f"{name} must hold at least one target; got {describe(values)}.")
+    return array
 
 
-def _batch_scores(prediction, y, scoring, centred=False):
-    """Scores of a batch of predictions (B, n, c) against ``y`` (n, c), shape (B, c).
+def _centred(values):
+    """``values`` (n, c) centred over samples, its constant columns exactly 0.
 
-    The same values as :func:`neurost.metrics.correlation_score` (``"r"``:
-    0 where either side is constant) and ``sklearn.metrics.r2_score``
-    (``"r2"``: 0 where ``y`` is constant), computed for a batch at once in
-    the predictions' precision. ``centred``: both sides already have zero
-    mean over samples.
+    In float64, before any cast to float32: centring a constant column
+    leaves rounding-size values (``3.3`` repeated 99 times: about 1e-16),
+    whose scores would be noise instead of 0.
     """
-    y_centred = y if centred else y - y.mean(axis=0)
-    y_power = (y_centred**2).sum(axis=0)
+    centred = values - values.mean(axis=0)
+    centred[:, (values == values[:1]).all(axis=0)] = 0.0
+    return centred
+
+
+def _batch_scores(prediction, truth, y_power, scoring, centred=False):
+    """Scores of a batch of predictions (B, n, c) against ``truth`` (n, c), shape (B, c).
+
+    ``truth`` is the responses centred over samples (:func:`_centred`,
+    then float32) and ``y_power`` (c,) their float64 sums of squares, 0
+    exactly for a constant target. For ``"r2"`` the predictions are
+    shifted by the same means as ``truth``. The same values as
+    :func:`neurost.metrics.correlation_score` (``"r"``: 0 where either
+    side is constant) and ``sklearn.metrics.r2_score`` (``"r2"``: 0 where
+    the target is constant), computed for a batch at once in the
+    predictions' precision. ``centred``: the predictions already have zero
+    mean over samples (``"r"``).
+    """
     if scoring == "r":
         if not centred:
             prediction = prediction - prediction.mean(axis=1, keepdims=True)
-        centred = prediction
-        covariance = np.einsum("bnc,nc->bc", centred, y_centred)
-        scale = np.sqrt((centred**2).sum(axis=1) * y_power)
+        covariance = np.einsum("bnc,nc->bc", prediction, truth)
+        scale = np.sqrt((prediction**2).sum(axis=1) * y_power)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.clip(np.where(scale > 0, covariance / scale, 0.0), -1.0, 1.0)
-    residual = ((y - prediction) ** 2).sum(axis=1)
+    residual = ((truth - prediction) ** 2).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(y_power > 0, 1.0 - residual / y_power, 0.0)
 
@@ -325,14 +349,21 @@ def _test_null(prediction, y, inverse, scoring, accumulate):
     what is scored.
     """
     n_samples, n_targets = y.shape
-    if scoring == "r":  # centred in float64: an offset would cost float32 precision
-        prediction, y = prediction - prediction.mean(axis=0), y - y.mean(axis=0)
+    # Centred in float64: an offset would cost float32 precision.
+    centred = _centred(y)
+    y_power = (centred**2).sum(axis=0)
+    if scoring == "r":  # a permutation of centred predictions stays centred
+        prediction = _centred(prediction)
+    else:  # the residual y - prediction, with both shifted by y's means
+        prediction = prediction - y.mean(axis=0)
     for start in range(0, n_targets, _TARGET_CHUNK):
         targets = np.arange(start, min(start + _TARGET_CHUNK, n_targets))
         pred = prediction[:, targets].astype(np.float32)
-        truth = y[:, targets].astype(np.float32)
+        truth = centred[:, targets].astype(np.float32)
         for batch in _batches(len(inverse), n_samples, len(targets)):
-            scores = _batch_scores(pred[inverse[batch]], truth, scoring, scoring == "r")
+            scores = _batch_scores(
+                pred[inverse[batch]], truth, y_power[targets], scoring, scoring == "r"
+            )
             accumulate(scores, np.arange(len(inverse))[batch] - 1, targets)
 
 
@@ -342,25 +373,33 @@ def _refit_null(estimator, design_test, y, design_train, y_train, orders, scorin
     The fitted model predicts ``X`` as ``H @ (y_train - mean) + mean``,
     with ``H`` (n_test, n_train) fixed by the training design and the
     target's penalty; a permuted refit is ``H @ (y_train[order] - mean) +
-    mean`` (the mean is left out for ``"r"``). ``H`` comes from one SVD of the (scaled, centred)
-    training design per distinct feature-space scaling: one for a single
-    feature space, shared by every penalty and every permutation.
+    mean`` (the mean is left out for ``"r"``). ``H`` comes from one SVD of
+    the (scaled, centred) training design per distinct scaling of the
+    feature spaces relative to the first, shared by every penalty and
+    every permutation: one for a single feature space.
     """
     n_train, n_targets = y_train.shape
     offset = design_train.mean(axis=0) if estimator.fit_intercept else 0.0
     y_mean = y_train.mean(axis=0) if estimator.fit_intercept else np.zeros(n_targets)
     centred_train, centred_test = design_train - offset, design_test - offset
     y_centred = (y_train - y_mean).astype(np.float32)
-    if scoring == "r":  # correlation ignores offsets, which would cost float32 precision
-        y, y_mean = y - y.mean(axis=0), np.zeros(n_targets)
+    # Offsets in float64: they would cost float32 precision.
+    truth_all = _centred(y)
+    y_power = (truth_all**2).sum(axis=0)
+    # "r" ignores the mean; "r2" compares with the centred y, shifted by its means.
+    shift = np.zeros(n_targets) if scoring == "r" else y_mean - y.mean(axis=0)
     spaces = estimator._spaces
     if estimator.deltas_ is None:  # one space: penalty best_alphas_, no scaling
         log_scalings = np.zeros((1, n_targets))
         penalties = estimator.best_alphas_
-    else:  # several: kernel sum_s exp(deltas_s) K_s, penalty 1 (himalaya)
-        log_scalings = estimator.deltas_
-        penalties = np.ones(n_targets)
-    keys, space_group = np.unique(log_scalings.T, axis=0, return_inverse=True)
+    else:
+        # Kernel sum_s exp(deltas_s) K_s with penalty 1 (himalaya): the same ridge
+        # as scalings exp(deltas_s - deltas_0) with penalty exp(-deltas_0).
+        log_scalings = estimator.deltas_ - estimator.deltas_[0]
+        penalties = np.exp(-estimator.deltas_[0])
+    keys, space_group = np.unique(
+        np.round(log_scalings.T, _SCALING_DECIMALS), axis=0, return_inverse=True
+    )
     for key_index, key in enumerate(keys):
         scale = np.concatenate(
             [np.full(s.stop - s.start, np.exp(d / 2)) for s, d in zip(spaces, key)]
@@ -373,13 +412,15 @@ def _refit_null(estimator, design_test, y, design_train, y_train, orders, scorin
             group = np.flatnonzero(in_group & (penalties == penalty))
             for start in range(0, len(group), _TARGET_CHUNK):
                 targets = group[start : start + _TARGET_CHUNK]
-                truth = y[:, targets].astype(np.float32)
-                train, mean = y_centred[:, targets], y_mean[targets].astype(np.float32)
+                truth = truth_all[:, targets].astype(np.float32)
+                train, mean = y_centred[:, targets], shift[targets].astype(np.float32)
                 for batch in _batches(len(orders), max(n_train, len(y)), len(targets)):
                     # (n_train, B, c): every permuted copy side by side, one product.
                     permuted = train[orders[batch].T].reshape(n_train, -1)
                     pred = (hat @ permuted).reshape(len(y), -1, len(targets))
-                    scores = _batch_scores(pred.transpose(1, 0, 2) + mean, truth, scoring)
+                    scores = _batch_scores(
+                        pred.transpose(1, 0, 2) + mean, truth, y_power[targets], scoring
+                    )
                     accumulate(scores, np.arange(len(orders))[batch] - 1, targets)
 
 
@@ -417,9 +458,12 @@ def permutation_test(
       permutation, which would cost a cross-validation each. Refits are
       exact ridge solutions (float64 decomposition) at those penalties:
       one SVD of the centred training design serves every target and
-      every permutation (one per distinct feature-space scaling in banded
-      ridge). The observed scores are those of the same exact refit,
-      equal to the estimator's own up to its float32 solver precision.
+      every permutation (in banded ridge, one per distinct scaling of the
+      feature spaces relative to the first, at most ``n_iter``: the
+      relative log scalings are rounded to 5 decimals, near the float32
+      precision of ``deltas_``). The observed scores are those of the same exact
+      refit, equal to the estimator's own up to its float32 solver
+      precision.
 
     Null scores are computed in float32, in batches of permutations and
     chunks of targets, so that memory stays bounded.
@@ -448,10 +492,15 @@ def permutation_test(
     runs : array-like of shape (n_permuted_samples,), optional
         Run label of each permuted sample (of ``y`` for ``"test"``, of
         ``y_train`` for ``"refit"``); alone, whole runs are shuffled; with
-        ``block_length``, blocks do not cross runs.
+        ``block_length``, blocks do not cross runs. Named ``runs``, not
+        ``groups``, because each label must cover one contiguous segment
+        of the time series, whose internal order the permutation keeps.
     scoring : {"r", "r2"}, default="r"
         Pearson r per target (:func:`neurost.metrics.correlation_score`)
-        or the coefficient of determination R²; a constant target scores 0.
+        or the coefficient of determination R². A target constant in
+        ``y`` (or, for ``"r"`` with ``method="test"``, whose prediction is
+        constant) scores 0 in the observed data and in every permutation,
+        so its p-values are 1: it can never be significant.
     return_null : bool, default=True
         Keep the null scores (``n_permutations * n_targets`` float32:
         80 MB for 1,000 permutations of 20,000 targets); p-values do not
@@ -532,11 +581,9 @@ def permutation_test(
                     f"same number of samples; got {len(design)} and {len(array)}."
                 )
         n_permuted = len(y_train)
-    orders = block_permutations(
-        n_permuted, n_permutations, block_length=block_length, runs=runs,
-        random_state=random_state,
+    orders, n_blocks = _block_permutations(
+        n_permuted, n_permutations, block_length, runs, random_state, "permutation_test"
     )
-    n_blocks = len(_blocks(n_permuted, block_length, runs))
     # Row 0 is the identity: the observed scores, computed as the null ones.
     orders = np.vstack([np.arange(n_permuted), orders])
     null = _NullAccumulator(n_permutations, y.shape[1], return_null)

@@ -240,11 +240,15 @@ CASES = [
     pytest.param(lambda: plot_roi_scores(pd.DataFrame({"r": [0.1]})), ValueError, "score", id="roi-scores-no-score"),
     pytest.param(lambda: plot_roi_scores(_roi_table().drop(columns="high")), ValueError, "high", id="roi-scores-low-only"),
     pytest.param(lambda: plot_roi_scores(_roi_table().assign(low=[0.6, 0.3])), ValueError, "scores", id="roi-scores-interval"),
+    pytest.param(lambda: plot_roi_scores(_roi_table().assign(roi=["V1", "V1"])), ValueError, "scores", id="roi-scores-duplicate-roi"),
+    pytest.param(lambda: plot_roi_scores(_roi_table().assign(score=["0.5", "0.4"])), TypeError, "score", id="roi-scores-text-score"),
+    pytest.param(lambda: plot_roi_scores(_roi_table().drop(columns=["low", "high"]).assign(score=["a", "b"])), TypeError, "score", id="roi-scores-text-no-interval"),
     pytest.param(lambda: plot_roi_scores({"a": _roi_table(), "b": _roi_table().assign(roi=["V1", "V3"])}), ValueError, "V3", id="roi-scores-other-rois"),
     pytest.param(lambda: plot_roi_scores(_roi_table(), noise_ceiling=[0.5]), ValueError, "noise_ceiling", id="roi-ceiling-length"),
     pytest.param(lambda: plot_roi_scores(_roi_table(), noise_ceiling={"V9": 0.5}), ValueError, "noise_ceiling", id="roi-ceiling-unknown"),
     pytest.param(lambda: plot_roi_scores(_roi_table(), noise_ceiling=["a", "b"]), TypeError, "noise_ceiling", id="roi-ceiling-text"),
     pytest.param(lambda: plot_roi_scores(_roi_table(), confidence=95), ValueError, "confidence", id="roi-confidence-percent"),
+    pytest.param(lambda: plot_roi_scores(_roi_table(), confidence=True), ValueError, "confidence", id="roi-confidence-bool"),
     pytest.param(lambda: plot_roi_scores(_roi_table(), ylabel=3), TypeError, "ylabel", id="roi-ylabel-int"),
 ]
 

@@ -47,6 +47,7 @@ CASES = [
     pytest.param(lambda: permutation_test(MODEL, X[20:], _with_nan(Y[20:]), **TEST), ValueError, "y", id="test-y-nan"),
     pytest.param(lambda: permutation_test(MODEL, X[20:], [["a", "b"]] * 20, **TEST), TypeError, "y", id="test-y-text"),
     pytest.param(lambda: permutation_test(MODEL, X[20:], None, **TEST), TypeError, "y", id="test-y-none"),
+    pytest.param(lambda: permutation_test(MODEL, X[20:], np.zeros((20, 0)), **TEST), ValueError, "y", id="test-y-no-target"),
     pytest.param(lambda: permutation_test(RidgeEncoder(), X[20:], Y[20:], **TEST), NotFittedError, "RidgeEncoder", id="test-unfitted"),
     pytest.param(lambda: permutation_test("model", X[20:], Y[20:], **TEST), TypeError, "estimator", id="test-not-estimator"),
     pytest.param(lambda: permutation_test(MODEL, X[20:], Y[20:], X_train=X[:20], **TEST), ValueError, "X_train", id="test-train-data-unused"),
@@ -57,12 +58,15 @@ CASES = [
     pytest.param(lambda: permutation_test(MODEL, X[20:], Y[20:], method="refit", **TEST), ValueError, "X_train", id="refit-no-train-data"),
     pytest.param(lambda: permutation_test(MODEL, X[20:], Y[20:], **dict(REFIT, y_train=Y[:15])), ValueError, "y_train", id="refit-train-samples"),
     pytest.param(lambda: permutation_test(MODEL, X[20:], Y[20:], **dict(REFIT, y_train=Y[:20, :1])), ValueError, "y_train", id="refit-train-targets"),
+    pytest.param(lambda: permutation_test(MODEL, X[20:], Y[20:], **dict(REFIT, y_train=Y[:20, :0])), ValueError, "y_train", id="refit-train-no-target"),
     pytest.param(lambda: permutation_test(MODEL, X[20:], Y[20:], **dict(REFIT, X_train=X[:20, :2])), ValueError, "X", id="refit-train-features"),
     pytest.param(lambda: permutation_test(MODEL, X[20:], _with_nan(Y[20:]), **REFIT), ValueError, "y", id="refit-y-nan"),
     pytest.param(lambda: permutation_test(MODEL, X[25:], Y[20:], **REFIT), ValueError, "X", id="refit-test-samples"),
     pytest.param(lambda: permutation_test(_result(), X[20:], Y[20:], **REFIT), TypeError, "estimator", id="refit-not-ridge"),
     # PermutationResult.significant
     pytest.param(lambda: _result().significant(1.5), ValueError, "alpha", id="significant-alpha-range"),
+    pytest.param(lambda: _result().significant(True), ValueError, "alpha", id="significant-alpha-bool"),
+    pytest.param(lambda: _result().significant("0.05"), ValueError, "alpha", id="significant-alpha-text"),
     pytest.param(lambda: _result().significant(0.05, "bonferroni"), ValueError, "correction", id="significant-bad-correction"),
 ]
 

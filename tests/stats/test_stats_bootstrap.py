@@ -72,11 +72,68 @@ def test_moving_blocks_stay_contiguous_and_within_the_series():
             np.testing.assert_array_equal(np.diff(block), 1)
 
 
-def test_a_block_as_long_as_the_series_gives_back_the_series():
-    y, pred = _correlated(40, 3, 0.5, seed=5)
-    result = bootstrap_scores(y, pred, block_length=40, n_bootstraps=30, random_state=0)
-    np.testing.assert_allclose(result.low, result.scores)
-    np.testing.assert_allclose(result.high, result.scores)
+def test_blocks_within_groups_never_cross_a_group_boundary():
+    groups = np.repeat([0, 1, 2], [7, 5, 8])
+    rows = bootstrap_indices(20, block_length=4, groups=groups, n_bootstraps=200, random_state=0)
+    starts = set()
+    for indices in rows:
+        assert len(indices) == 20
+        for block in np.split(indices, [4, 8, 12, 16]):  # 5 blocks of 4
+            np.testing.assert_array_equal(np.diff(block), 1)
+            assert len(set(groups[block])) == 1
+            starts.add(int(block[0]))
+    # every block inside one group is drawn, none that crosses: 4 + 2 + 5 starts
+    assert starts == {0, 1, 2, 3, 7, 8, 12, 13, 14, 15, 16}
+    # interleaved labels: blocks of consecutive samples of one group
+    for indices in bootstrap_indices(
+        12, block_length=3, groups=[0, 1] * 6, n_bootstraps=20, random_state=0
+    ):
+        for block in np.split(indices, [3, 6, 9]):
+            np.testing.assert_array_equal(np.diff(block), 2)
+    # one group: the plain moving blocks, draw for draw
+    plain = bootstrap_indices(20, block_length=4, n_bootstraps=5, random_state=1)
+    one_group = bootstrap_indices(
+        20, block_length=4, groups=["run"] * 20, n_bootstraps=5, random_state=1
+    )
+    for a, b in zip(plain, one_group, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_constant_targets_are_nan_and_left_out_of_the_means():
+    y, pred = _correlated(60, 6, 0.5, seed=5)
+    y[:, [1, 4]] = 7.0
+    labels = np.array(["V1", "V1", "MT", "MT", "FFA", "FFA"])
+    for full, kept in [
+        (
+            bootstrap_scores(y, pred, n_bootstraps=80, roi_labels=labels, random_state=0),
+            bootstrap_scores(
+                y[:, [0, 2, 3, 5]], pred[:, [0, 2, 3, 5]], n_bootstraps=80,
+                roi_labels=labels[[0, 2, 3, 5]], random_state=0,
+            ),
+        ),
+        (
+            bootstrap_difference(y, pred, 0.5 * pred, n_bootstraps=80, random_state=0),
+            bootstrap_difference(
+                y[:, [0, 2, 3, 5]], pred[:, [0, 2, 3, 5]], 0.5 * pred[:, [0, 2, 3, 5]],
+                n_bootstraps=80, random_state=0,
+            ),
+        ),
+    ]:
+        for name in ("scores", "low", "high"):
+            assert np.isnan(full[name][[1, 4]]).all()
+            np.testing.assert_allclose(full[name][[0, 2, 3, 5]], kept[name], atol=1e-12)
+        for name in ("mean", "mean_low", "mean_high"):
+            assert full[name] == pytest.approx(kept[name], abs=1e-12)
+        assert full.n_constant == 2 and kept.n_constant == 0
+    table = bootstrap_scores(
+        y, pred, n_bootstraps=80, roi_labels=labels, random_state=0
+    ).rois.set_index("roi")
+    assert table["n_targets"].to_dict() == {"FFA": 1, "MT": 2, "V1": 1}
+    assert table.loc["V1", "score"] == pytest.approx(correlation_score(y[:, :1], pred[:, :1])[0])
+    # an ROI of constant targets only: NaN, with no target counted
+    only = bootstrap_scores(y, pred, n_bootstraps=20, roi_labels=[0, 1, 0, 0, 1, 0])
+    assert only.rois["n_targets"].tolist() == [4, 0]
+    assert np.isnan(only.rois.loc[1, ["score", "low", "high"]].to_numpy(float)).all()
 
 
 def test_groups_are_drawn_whole():

@@ -124,3 +124,26 @@ def test_estimator_is_left_unchanged(data):
     estimator = _ridge()
     variance_partitioning(estimator, X[:N], Y[:N], X[N:], Y[N:])
     assert not hasattr(estimator, "coef_") and estimator.feature_spaces == [4, 4]
+
+
+def test_zero_variance_warnings_point_at_the_callers_line():
+    # Through one layer (RidgeEncoder) or several (VideoEncoder, then its
+    # RidgeEncoder; variance_partitioning, then its subset models), the
+    # warning names this file, where the user's call is.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 4))
+    Y = np.column_stack([X[:, 0] + rng.normal(size=40), np.ones(40)])
+    runs = {"a": X[:, :2], "b": X[:, 2:]}
+    ridge = _ridge().set_params(feature_spaces=[2, 2], cv=2)
+    video = VideoEncoder(delays=(0,), alphas=[1.0], n_iter=2, backend="numpy", cv=2)
+    calls = [
+        lambda: ridge.fit(X, Y),
+        lambda: ridge.split_scores(X, Y),
+        lambda: video.fit(runs, Y),
+        lambda: video.split_scores(runs, Y),
+        lambda: variance_partitioning(ridge, X, Y, X, Y),
+    ]
+    for call in calls:
+        with pytest.warns(UserWarning, match="zero variance") as records:
+            call()
+        assert {record.filename for record in records} == {__file__}

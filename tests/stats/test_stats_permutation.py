@@ -177,6 +177,76 @@ def test_refit_null_equals_explicit_refits(solver):
             assert result.null[p, t] == pytest.approx(explicit, abs=1e-4)
 
 
+def _explicit_refit(model, X_train, y_train, X_test, target):
+    """Float64 ridge of one target at the model's fitted penalty (and scalings).
+
+    One space: penalty ``best_alphas_``; several: columns scaled by
+    ``exp(deltas_ / 2)``, penalty 1, as himalaya's banded ridge.
+    """
+    if model.deltas_ is None:
+        scale, penalty = np.ones(X_train.shape[1]), model.best_alphas_[target]
+    else:
+        sizes = model.feature_spaces
+        scale, penalty = np.repeat(np.exp(model.deltas_[:, target] / 2), sizes), 1.0
+    x_mean = X_train.mean(0) if model.fit_intercept else 0.0
+    y_mean = y_train.mean() if model.fit_intercept else 0.0
+    design = (X_train - x_mean) * scale
+    weights = np.linalg.solve(
+        design.T @ design + penalty * np.eye(len(scale)), design.T @ (y_train - y_mean)
+    )
+    return ((X_test - x_mean) * scale) @ weights + y_mean
+
+
+@pytest.mark.parametrize(
+    ("feature_spaces", "solver", "fit_intercept", "scoring"),
+    [
+        (None, "primal", False, "r"),
+        (None, "primal", True, "r2"),
+        (None, "kernel", False, "r2"),
+        ([4, 4], "primal", True, "r"),
+        ([4, 4], "kernel", True, "r2"),
+        ([4, 4], "primal", False, "r2"),
+    ],
+)
+def test_refit_null_equals_explicit_float64_refits(
+    feature_spaces, solver, fit_intercept, scoring, monkeypatch
+):
+    # Responses offset by 5: with R2 the training mean added back to each
+    # refit's prediction matters (leaving it out would cost about 25).
+    X, Y = _ridge_data(3)
+    Y = Y + 5.0
+    model = RidgeEncoder(
+        backend="numpy", solver=solver, cv=3, feature_spaces=feature_spaces, n_iter=6,
+        alphas=np.logspace(-1, 3, 5), fit_intercept=fit_intercept, random_state=0,
+    ).fit(X[:80], Y[:80])
+    svd, calls = np.linalg.svd, []
+    monkeypatch.setattr(np.linalg, "svd", lambda *a, **k: calls.append(1) or svd(*a, **k))
+    result = permutation_test(
+        model, X[80:], Y[80:], method="refit", X_train=X[:80], y_train=Y[:80],
+        n_permutations=10, block_length=4, scoring=scoring, random_state=1,
+    )
+    monkeypatch.undo()
+    # One SVD per relative scaling of the spaces: at most one per search iteration,
+    # however many penalties the targets chose.
+    assert len(calls) == 1 if feature_spaces is None else 1 <= len(calls) <= model.n_iter
+
+    def score(y_true, y_pred):
+        if scoring == "r":
+            return correlation_score(y_true, y_pred)
+        return r2_score(y_true, y_pred, multioutput="raw_values")
+
+    np.testing.assert_allclose(result.scores, score(Y[80:], model.predict(X[80:])), atol=1e-3)
+    orders = block_permutations(80, 10, block_length=4, random_state=1)
+    for t in range(0, 30, 3):
+        explicit = [
+            _explicit_refit(model, X[:80], Y[:80][orders[p], t], X[80:], t) for p in range(10)
+        ]
+        np.testing.assert_allclose(
+            result.null[:, t], score(np.tile(Y[80:, t], (10, 1)).T, np.array(explicit).T),
+            atol=1e-4,
+        )
+
+
 def test_driven_target_found_and_null_p_values_roughly_uniform():
     X, Y = _ridge_data(1)
     rng = np.random.default_rng(2)
@@ -193,3 +263,66 @@ def test_driven_target_found_and_null_p_values_roughly_uniform():
         assert 0.35 < null_p.mean() < 0.65
         assert (null_p <= 0.05).mean() < 0.15
         assert result.significant(0.05, "max")[0]
+
+
+def _ar1(rng, n_samples, n_targets, phi=0.8, burn_in=50):
+    """Independent AR(1) series (one per column), started in their stationary regime."""
+    noise = rng.normal(size=(n_samples + burn_in, n_targets))
+    series = np.zeros_like(noise)
+    for t in range(1, len(noise)):
+        series[t] = phi * series[t - 1] + noise[t]
+    return series[burn_in:]
+
+
+def test_blocks_keep_the_null_calibrated_where_single_trs_do_not():
+    # Predictions and responses are independent AR(1) series (phi 0.8: about
+    # 5 TRs of memory), so every target is null. Blocks of 20 TRs keep the
+    # false-positive rate near 0.05 (0.050-0.071 over 12 seeds; binomial
+    # standard deviation 0.007 for 1,000 targets): below 0.09, which a null
+    # too liberal by a factor of 2 would exceed. Shuffling single TRs
+    # ignores the autocorrelation: its null is about half as wide as the
+    # real one, and about 0.2 of the targets come out significant.
+    rng = np.random.default_rng(2)
+    prediction, y = _ar1(rng, 200, 1000), _ar1(rng, 200, 1000)
+    estimator = FixedPredictions(prediction).fit()
+    rates = {
+        block_length: (
+            permutation_test(
+                estimator, None, y, n_permutations=199, block_length=block_length,
+                random_state=0, return_null=False,
+            ).p_values
+            <= 0.05
+        ).mean()
+        for block_length in (20, 1)
+    }
+    assert 0.02 < rates[20] < 0.09
+    assert rates[1] > 0.12
+
+
+@pytest.mark.parametrize("scoring", ["r", "r2"])
+def test_constant_targets_score_zero_and_are_never_significant(scoring):
+    # 3.3 repeated 99 times: centring it in float32 would leave rounding-size
+    # values, scores of about -1e11 (R2) and p-values spread over (0, 1].
+    rng = np.random.default_rng(4)
+    prediction = rng.normal(size=(99, 50))
+    y = np.c_[np.full((99, 49), 3.3), prediction[:, 49:] + 0.1 * rng.normal(size=(99, 1))]
+    prediction[:, :5] = 2.0  # constant predictions too, of constant targets
+    result = permutation_test(
+        FixedPredictions(prediction).fit(), None, y, n_permutations=99, block_length=1,
+        scoring=scoring, random_state=0,
+    )
+    np.testing.assert_array_equal(result.scores[:49], 0.0)
+    np.testing.assert_array_equal(result.null[:, :49], 0.0)
+    np.testing.assert_array_equal(result.p_values[:49], 1.0)
+    assert result.p_values[49] == pytest.approx(0.01)  # the one real target
+    # method="refit": a target constant in the held-out responses
+    X, Y = _ridge_data(5)
+    Y[80:, :10] = 3.3
+    model = RidgeEncoder(backend="numpy", cv=3).fit(X[:80], Y[:80])
+    refit = permutation_test(
+        model, X[80:], Y[80:], method="refit", X_train=X[:80], y_train=Y[:80],
+        n_permutations=20, block_length=4, scoring=scoring, random_state=0,
+    )
+    np.testing.assert_array_equal(refit.scores[:10], 0.0)
+    np.testing.assert_array_equal(refit.p_values[:10], 1.0)
+    assert not refit.significant(0.5, None)[:10].any()
