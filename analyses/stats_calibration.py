@@ -1,6 +1,6 @@
 """Calibration and power of the block permutation tests (:mod:`neurost.stats.permutation`).
 
-**Calibration on null data.** ``N_DATASETS`` independent datasets, each:
+**Calibration on null data.** ``N_DATASETS`` = 100 independent datasets, each:
 features ``X`` (``N_TRAIN + N_TEST`` = 300 + 300 TRs x ``N_FEATURES`` = 20
 columns) and responses ``Y`` (``N_TARGETS`` = 1,000 targets) drawn
 *independently* of each other, both AR(1) time series (unit innovation,
@@ -10,8 +10,9 @@ smooth too). A :class:`neurost.encoding.RidgeEncoder` (numpy backend,
 default penalties, 5 contiguous folds) is fitted on the first 300 TRs and
 tested on the last 300 with :func:`permutation_test` (Pearson r,
 ``N_PERMUTATIONS`` = 999 permutations, 199 for the refits, so that ``p
-<= 0.05`` has level exactly 0.05) in three settings: ``method="test"`` with blocks of
-``BLOCK_LENGTH`` = 20 TRs (15 blocks), ``method="test"`` with single-TR
+<= 0.05`` has level exactly 0.05) in four settings: ``method="test"`` with blocks of
+``BLOCK_LENGTH`` = 20 TRs (15 blocks) and with blocks of 30 TRs (10
+blocks), ``method="test"`` with single-TR
 permutation (``block_length=1``, i.i.d.: the wrong null for a time
 series) and ``method="refit"`` with blocks of 20 TRs of the training
 responses (penalties held fixed). Every target is null, so any target
@@ -65,7 +66,7 @@ from neurost.features import Delayer  # noqa: E402
 from neurost.io import atomic_write  # noqa: E402
 from neurost.stats.permutation import permutation_test  # noqa: E402
 
-N_DATASETS = 40
+N_DATASETS = 100
 N_TRAIN, N_TEST, N_FEATURES, N_TARGETS = 300, 300, 20, 1000
 PHI_X, PHI_Y = 0.8, 0.7
 N_PERMUTATIONS = 999
@@ -74,6 +75,7 @@ BLOCK_LENGTH = 20
 ALPHA = 0.05
 SETTINGS = {
     "test, blocks of 20 TRs": dict(method="test", block_length=BLOCK_LENGTH),
+    "test, blocks of 30 TRs": dict(method="test", block_length=30),
     "test, single TRs (i.i.d.)": dict(method="test", block_length=1),
     "refit, blocks of 20 TRs": dict(method="refit", block_length=BLOCK_LENGTH),
 }
