@@ -239,7 +239,12 @@ def _trial_images(root, subject):
         raise FileNotFoundError(f"root: no NSD design file '{path}'.")
     try:
         design = loadmat(path, variable_names=("masterordering", "subjectim"))
-    except (MatReadError, ValueError, OSError, EOFError, IndexError, NotImplementedError) as error:
+    except NotImplementedError:  # scipy's answer to MATLAB v7.3 (HDF5) files
+        raise ValueError(
+            f"{path.name}: '{path}' is a MATLAB v7.3 (HDF5) file, which scipy cannot "
+            "read; save it again with MATLAB's -v7 option."
+        ) from None
+    except (MatReadError, ValueError, OSError, EOFError, IndexError) as error:
         raise ValueError(
             f"{path.name}: cannot read '{path}' as a MATLAB file; it is truncated "
             f"or corrupt ({type(error).__name__}: {error})."

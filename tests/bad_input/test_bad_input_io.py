@@ -112,6 +112,12 @@ def _file(name):
         design = path / "nsddata" / "experiments" / "nsd"
         design.mkdir(parents=True)
         (design / "nsd_expdesign.mat").write_bytes(b"MATLAB 5.0 MAT-file" + b"\0" * 40)
+    elif name == "nsd-v73":
+        design = path / "nsddata" / "experiments" / "nsd"
+        design.mkdir(parents=True)
+        # The 128-byte header of a MATLAB v7.3 (HDF5) file: text, subsystem, version 2.
+        header = b"MATLAB 7.3 MAT-file".ljust(116, b" ") + b"\0" * 8 + b"\0\x02IM"
+        (design / "nsd_expdesign.mat").write_bytes(header + b"\0" * 512)
     elif name == "subjects":
         import nibabel.freesurfer as freesurfer
 
@@ -370,6 +376,7 @@ CASES = [
     pytest.param(lambda: load_nsd_trials(3, 1), TypeError, "root", id="nsd-root-int"),
     pytest.param(lambda: load_nsd_trials(_folder(), 1), FileNotFoundError, "root", id="nsd-design-missing"),
     pytest.param(lambda: load_nsd_trials(_file("nsd-garbage"), 1), ValueError, "nsd_expdesign.mat", id="nsd-design-garbage"),
+    pytest.param(lambda: load_nsd_trials(_file("nsd-v73"), 1), ValueError, "nsd_expdesign.mat", id="nsd-design-v73"),
     pytest.param(lambda: load_nsd_trials(_file("nsd"), True), ValueError, "subject", id="nsd-subject-bool"),
     pytest.param(lambda: load_nsd_trials(_file("nsd"), 9), ValueError, "subject", id="nsd-subject-nine"),
     pytest.param(lambda: load_nsd_trials(_file("nsd"), 1, sessions=0), ValueError, "sessions", id="nsd-session-zero"),
