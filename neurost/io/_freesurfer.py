@@ -127,7 +127,13 @@ def read_mesh(subject, kind, subjects_dir, origin):
                 f"file '{path}'. Nothing is downloaded."
             )
         with reading(path, f"{hemi} {kind} surface"):
-            coordinates, faces = nibabel.freesurfer.read_geometry(str(path))
+            try:
+                coordinates, faces = nibabel.freesurfer.read_geometry(str(path))
+            except IndexError:  # nibabel's answer to a file cut inside its header
+                raise ValueError(
+                    f"{hemi} {kind} surface: '{path}' is truncated or is not a "
+                    "FreeSurfer surface file."
+                ) from None
         parts[hemi] = InMemoryMesh(coordinates, faces)
     return PolyMesh(**parts)
 

@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .._utils.validation import check_positive_int, describe
+from .._utils.validation import check_choice, check_positive_int, describe
 from ._reading import reading, sequential_proxy
 from ._sources import _image, check_run, label_of, open_run
 
@@ -100,10 +100,7 @@ def denoise(
     from ._timing import header_t_r, with_t_r
 
     chunk_size = check_positive_int(chunk_size, "chunk_size", "frames per block")
-    if standardize not in STANDARDIZE:
-        raise ValueError(
-            f"standardize={standardize!r} is not valid; expected one of {list(STANDARDIZE)}."
-        )
+    check_choice(standardize, "standardize", STANDARDIZE)
     if not isinstance(detrend, (bool, np.bool_)):
         raise TypeError(f"detrend must be True or False; got {describe(detrend)}.")
     source = open_run(img, "img")
@@ -141,7 +138,7 @@ def _kept_frames(sample_mask, n_frames):
         if len(kept) != len(mask) or kept.min(initial=0) < 0 or kept.max(initial=0) >= n_frames:
             raise ValueError(
                 f"sample_mask must hold distinct frame indices in [0, {n_frames}); got "
-                f"values from {mask.min(initial=0)} to {mask.max(initial=0)}"
+                f"values from {mask.min()} to {mask.max()}"
                 + (" with repeats." if len(kept) != len(mask) else ".")
             )
     else:

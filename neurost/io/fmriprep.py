@@ -10,11 +10,12 @@ a dataset exactly as nilearn does.
 
 import inspect
 import json
+import math
 import os
 from pathlib import Path
 
-from .._utils.validation import describe
-from ._sources import SurfaceSource, open_run
+from .._utils.validation import check_path, describe
+from ._sources import SurfaceSource, check_run, open_run
 from ._timing import header_t_r
 
 #: Column names of the BIDS entities of a run (file-name key -> column).
@@ -371,14 +372,10 @@ def _mask_path(entry):
 def _header(path, label):
     """(repetition time or None, number of frames) read from the run's header."""
     source = open_run(path, "path")
+    check_run(source, "path", label)
     if isinstance(source, SurfaceSource):
-        n_frames, t_r = source.n_frames, source.t_r
-    else:
-        n_frames = source.shape[3] if len(source.shape) == 4 else None
-        t_r = header_t_r(source, quiet=True)
-    if n_frames is None:
-        raise ValueError(f"run '{label}' has no time axis (shape {source.shape}).")
-    return t_r, int(n_frames)
+        return source.t_r, int(source.n_frames)
+    return header_t_r(source, quiet=True), int(source.shape[3])
 
 
 def _sidecar_t_r(files, from_header, label):
@@ -392,7 +389,8 @@ def _sidecar_t_r(files, from_header, label):
             )
         value = _read_json(sidecar, "the sidecar").get("RepetitionTime")
         if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not math.isfinite(value) or value <= 0):
                 raise ValueError(
                     f"the sidecar '{sidecar}' gives RepetitionTime {value!r}; expected a "
                     "positive number of seconds."
@@ -468,9 +466,7 @@ def _participants_source(root, participants):
                 "participants must be a path to a TSV file or a pandas.DataFrame; got "
                 f"{describe(participants)}."
             )
-        path = Path(participants).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(f"participants: no such file: '{path}'.")
+        path = check_path(participants, "participants", suffixes=(".tsv",))
         return path, f"'{path}'"
     candidates = [root / "participants.tsv"]
     if root.parent.name == "derivatives":

@@ -260,7 +260,7 @@ def _trial_images(root, subject):
             f"subject {name!r}: {path.name} has subjectim of shape "
             f"{images.shape}, (subjects, images); no row for this subject."
         )
-    if len(order) % TRIALS_PER_SESSION or order.min() < 1 or order.max() > images.shape[1]:
+    if not len(order) or len(order) % TRIALS_PER_SESSION or order.min() < 1 or order.max() > images.shape[1]:
         raise ValueError(
             f"{path.name}: masterordering must hold whole sessions of "
             f"{TRIALS_PER_SESSION} trials of 1-based positions in subjectim's "

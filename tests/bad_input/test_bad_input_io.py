@@ -127,6 +127,14 @@ def _file(name):
             freesurfer.write_geometry(str(path / "bert" / "surf" / f"{prefix}.inflated"), np.eye(4, 3), faces)
         whole = (path / "bert" / "surf" / "lh.inflated").read_bytes()
         (path / "bert" / "surf" / "lh.white").write_bytes(whole[: len(whole) // 2])
+        (path / "bert" / "surf" / "lh.orig").write_bytes(b"\xff\xff\xfe\x00")
+    elif name == "nsd-no-trials":
+        from scipy.io import savemat
+
+        design = path / "nsddata" / "experiments" / "nsd"
+        design.mkdir(parents=True)
+        savemat(design / "nsd_expdesign.mat", {"masterordering": np.zeros((1, 0)),
+                                               "subjectim": np.ones((8, 10))})
     return path
 
 
@@ -347,6 +355,7 @@ CASES = [
     pytest.param(lambda: load_surface_mesh("bert", subjects_dir=_folder() / "nope"), FileNotFoundError, "subjects_dir", id="freesurfer-subjects-dir-missing"),
     pytest.param(lambda: load_surface_mesh("bert", "pial", subjects_dir=_file("subjects")), FileNotFoundError, "lh.pial", id="freesurfer-surface-missing"),
     pytest.param(lambda: load_surface_mesh("bert", "white", subjects_dir=_file("subjects")), ValueError, "lh.white", id="freesurfer-surface-truncated"),
+    pytest.param(lambda: load_surface_mesh("bert", "orig", subjects_dir=_file("subjects")), ValueError, "lh.orig", id="freesurfer-surface-cut-header"),
     # AlgonautsSubject
     pytest.param(lambda: AlgonautsSubject(3, 1), TypeError, "root", id="algonauts-root-int"),
     pytest.param(lambda: AlgonautsSubject(_folder() / "nope", 1), FileNotFoundError, "root", id="algonauts-root-missing"),
@@ -376,6 +385,7 @@ CASES = [
     pytest.param(lambda: load_nsd_trials(3, 1), TypeError, "root", id="nsd-root-int"),
     pytest.param(lambda: load_nsd_trials(_folder(), 1), FileNotFoundError, "root", id="nsd-design-missing"),
     pytest.param(lambda: load_nsd_trials(_file("nsd-garbage"), 1), ValueError, "nsd_expdesign.mat", id="nsd-design-garbage"),
+    pytest.param(lambda: load_nsd_trials(_file("nsd-no-trials"), 1), ValueError, "masterordering", id="nsd-design-no-trials"),
     pytest.param(lambda: load_nsd_trials(_file("nsd-v73"), 1), ValueError, "nsd_expdesign.mat", id="nsd-design-v73"),
     pytest.param(lambda: load_nsd_trials(_file("nsd"), True), ValueError, "subject", id="nsd-subject-bool"),
     pytest.param(lambda: load_nsd_trials(_file("nsd"), 9), ValueError, "subject", id="nsd-subject-nine"),
