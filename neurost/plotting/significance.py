@@ -73,11 +73,10 @@ def plot_significant_on_cortex(
     check_choice(correction, "correction", list(CORRECTION_NAMES))
     significant = result.significant(alpha, correction)
     if not significant.any():
-        corrected = {"fdr_bh": result.q_values, "max": result.p_fwe, None: result.p_values}
         raise ValueError(
             f"no target is significant at alpha={alpha} with correction={correction!r} "
             f"(smallest {CORRECTION_NAMES[correction]} = "
-            f"{np.nanmin(corrected[correction]):.3g} over {len(significant)} targets); "
+            f"{np.nanmin(result.corrected(correction)):.3g} over {len(significant)} targets); "
             "nothing would be drawn."
         )
     values = np.where(significant, result.scores, np.nan)

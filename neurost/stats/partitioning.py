@@ -147,7 +147,6 @@ def variance_partitioning(estimator, X_train, y_train, X_test, y_test, *, spaces
         prediction = _stacked(fitted.predict(model.test(subset)))
         scores.append(_r2(y_true, prediction.reshape(len(prediction), -1)))
     scores = np.stack(scores, axis=1)
-    varying = np.ptp(y_true.reshape(len(y_true), -1), axis=0) > 0
     labels = [[names[chosen.index(k)] for k in subset] for subset in subsets]
     index = pd.RangeIndex(scores.shape[0], name="target")
     partition = pd.DataFrame(
@@ -156,8 +155,7 @@ def variance_partitioning(estimator, X_train, y_train, X_test, y_test, *, spaces
         columns=[("unique " if len(s) == 1 else "shared ") + " & ".join(s) for s in labels],
     )
     # the last subset is the joint model (all chosen spaces)
-    product = model.product(fitted, chosen, y_test)
-    product[:, ~varying] = np.nan
+    product = model.product(fitted, chosen, y_test)  # NaN where y_test is constant
     return Bunch(
         spaces=names,
         subset_scores=pd.DataFrame(scores, index=index, columns=[" + ".join(s) for s in labels]),

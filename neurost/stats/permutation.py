@@ -65,6 +65,11 @@ def _blocks(n_samples, block_length, runs):
                 f"runs must hold one run label per sample, shape ({n_samples},); "
                 f"got {describe(runs)}."
             )
+        if (labels.dtype.kind == "f" and not np.isfinite(labels).all()) or (
+            labels.dtype == object and any(label is None for label in labels)
+        ):
+            raise ValueError("runs holds NaN, infinite or None labels; expected one run "
+                             "label per sample.")
         changes = np.flatnonzero(labels[1:] != labels[:-1]) + 1
         bounds = [0, *changes.tolist(), n_samples]
         segments = [(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -251,10 +256,22 @@ class PermutationResult:
         -------
         ndarray of bool, shape (n_targets,)
         """
-        check_choice(correction, "correction", CORRECTIONS)
         alpha = check_fraction(alpha, "alpha", "the level of the test, such as 0.05")
-        p = {"fdr_bh": self.q_values, "max": self.p_fwe, None: self.p_values}[correction]
-        return p <= alpha
+        return self.corrected(correction) <= alpha
+
+    def corrected(self, correction="fdr_bh"):
+        """The p-values of ``correction``: ``q_values``, ``p_fwe`` or ``p_values`` (None).
+
+        Parameters
+        ----------
+        correction : {"fdr_bh", "max", None}, default="fdr_bh"
+
+        Returns
+        -------
+        ndarray of shape (n_targets,)
+        """
+        check_choice(correction, "correction", CORRECTIONS)
+        return {"fdr_bh": self.q_values, "max": self.p_fwe, None: self.p_values}[correction]
 
 
 def _responses(values, name, n_samples=None):

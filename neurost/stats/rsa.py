@@ -168,7 +168,14 @@ def _check_labels(roi_labels, n_features, background):
             f"roi_labels must hold one ROI label per voxel (column of responses), shape "
             f"({n_features},); got {describe(labels)}."
         )
-    rois = [roi for roi in np.unique(labels) if background is None or roi != background]
+    try:
+        unique = np.unique(labels)
+    except TypeError:
+        raise TypeError(
+            "roi_labels must hold labels of one kind (all strings or all numbers, no "
+            f"None); got {describe(roi_labels)}."
+        ) from None
+    rois = [roi for roi in unique if background is None or roi != background]
     if not rois:
         raise ValueError(
             f"roi_labels holds no ROI other than the background {background!r}."

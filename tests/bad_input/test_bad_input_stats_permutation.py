@@ -26,6 +26,7 @@ def _result():
 
 
 CASES = [
+    pytest.param(lambda: block_permutations(6, 3, runs=[np.nan] * 6), ValueError, "runs", id="blocks-runs-nan"),
     # block_permutations
     pytest.param(lambda: block_permutations(20, 5), ValueError, "block_length", id="blocks-no-setting"),
     pytest.param(lambda: block_permutations(20, 5, block_length=0), ValueError, "block_length", id="blocks-zero-length"),

@@ -31,6 +31,7 @@ def _asymmetric():
 
 
 CASES = [
+    pytest.param(lambda: roi_rdms(np.random.default_rng(0).normal(size=(4, 3)), ["V1", None, "V1"]), TypeError, "roi_labels", id="roi-rdms-none-label"),
     pytest.param(lambda: feature_rdms({"a": np.empty((0, 3))}), ValueError, "features", id="feature-rdms-empty"),
     # rdm
     pytest.param(lambda: rdm(RESPONSES, metric="cosine"), ValueError, "metric", id="rdm-metric-unknown"),
