@@ -44,6 +44,14 @@ def process_state():
     import torch
     from accelerate import PartialState
 
+    if launched():
+        missing = [name for name in ("MASTER_ADDR", "MASTER_PORT") if not os.environ.get(name)]
+        if missing:
+            raise ValueError(
+                f"WORLD_SIZE={world_size()} is set but {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not: start the processes with a "
+                "launcher such as torchrun or accelerate launch, which sets them."
+            )
     return PartialState(cpu=not torch.cuda.is_available())
 
 
@@ -62,7 +70,15 @@ def rank():
 
 def local_rank():
     """Rank of this process on its machine (``LOCAL_RANK``; 0 without a launcher)."""
-    return int(os.environ.get("LOCAL_RANK", "0")) if launched() else 0
+    if not launched():
+        return 0
+    try:
+        return int(os.environ.get("LOCAL_RANK", "0"))
+    except ValueError:
+        raise ValueError(
+            f"LOCAL_RANK={os.environ['LOCAL_RANK']!r} is not an integer; it is set by "
+            "launchers such as torchrun."
+        ) from None
 
 
 def is_main_process():

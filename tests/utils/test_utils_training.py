@@ -219,3 +219,17 @@ def test_under_a_launcher_each_rank_takes_its_own_gpu(monkeypatch):
     assert resolve_device("cpu") == torch.device("cpu")
     with pytest.raises(ValueError, match="each rank uses its own GPU"):
         resolve_device("cuda:0")
+
+
+def test_a_launch_without_its_rendezvous_is_named(monkeypatch):
+    from neurost._utils import distributed
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.delenv("MASTER_ADDR", raising=False)
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    with pytest.raises(ValueError, match="MASTER_ADDR is not: start the processes with a launcher"):
+        distributed.process_state()
+    monkeypatch.setenv("LOCAL_RANK", "one")
+    with pytest.raises(ValueError, match="LOCAL_RANK='one' is not an integer"):
+        distributed.local_rank()
