@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -50,15 +51,21 @@ def two_nodes(script_arguments):
         for node in (0, 1)
     ]
     environment = {**os.environ, "OMP_NUM_THREADS": "1"}
+    # Each node writes to a file of its own, not a pipe: a pipe that no one
+    # reads while the other node is waited for can fill and stall its writer.
+    logs = [tempfile.TemporaryFile(mode="w+") for _ in commands]
     nodes = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True,
                          env=environment)
-        for command in commands
+        for command, log in zip(commands, logs)
     ]
-    for node in nodes:
-        stdout, stderr = node.communicate(timeout=TIMEOUT)
+    for node, log in zip(nodes, logs):
+        node.wait(timeout=TIMEOUT)
+        log.seek(0)
+        output = log.read()
+        log.close()
         if node.returncode:
-            pytest.fail(f"a node exited with {node.returncode}:\n{stderr[-6000:]}")
+            pytest.fail(f"a node exited with {node.returncode}:\n{output[-6000:]}")
 
 
 def read_ranks(folder, n_ranks):
