@@ -248,3 +248,52 @@ def sequential_proxy(dataobj):
         order=dataobj.order,
         keep_file_open=True,
     )
+
+
+def read_tsv(path, name, **options):
+    """Read a tab-separated table with a header row, with a clear error if it is not one.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.tsv`` file.
+    name : str
+        The argument named in error messages.
+    **options
+        Passed to :func:`pandas.read_csv` (``dtype``, ``na_values``...);
+        by default no value is read as missing and no column is the index.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If it cannot be parsed, or a row has more fields than the header
+        (pandas would otherwise shift every column silently, making an
+        index of the first).
+    """
+    import warnings
+
+    import pandas as pd
+
+    path = check_path(path, name, suffixes=(".tsv",))
+    options = {"keep_default_na": False, "index_col": False, **options}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(path, sep="\t", **options)
+    except (
+        pd.errors.ParserWarning,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+    ) as error:
+        raise ValueError(
+            f"{name}: expected a tab-separated table with a header row; cannot parse "
+            f"'{path}' ({type(error).__name__}: {error})."
+        ) from None
+

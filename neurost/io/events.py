@@ -1,10 +1,10 @@
 """BIDS ``events.tsv`` files: stimulus onsets and durations of a run."""
 
-import warnings
 
 import numpy as np
 
-from .._utils.validation import check_path, close_matches, describe
+from .._utils.validation import close_matches, describe
+from ._reading import read_tsv
 
 #: Columns every BIDS events file must have.
 REQUIRED_COLUMNS = ("onset", "duration")
@@ -52,30 +52,8 @@ def load_events(events, require=()):
     if isinstance(events, pd.DataFrame):
         table, label = events.copy(), "the events table"
     else:
-        path = check_path(events, "events", suffixes=(".tsv",))
-        label = f"'{path}'"
-        try:
-            with warnings.catch_warnings():
-                # A row with more fields than the header would otherwise
-                # shift every column silently (pandas makes an index of it).
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                table = pd.read_csv(
-                    path,
-                    sep="\t",
-                    na_values=["n/a"],
-                    keep_default_na=False,
-                    index_col=False,
-                )
-        except (
-            pd.errors.ParserWarning,
-            pd.errors.ParserError,
-            pd.errors.EmptyDataError,
-            UnicodeDecodeError,
-        ) as exc:
-            raise ValueError(
-                f"events: expected a tab-separated table with a header row; "
-                f"cannot parse {label} ({type(exc).__name__}: {exc})."
-            ) from exc
+        table = read_tsv(events, "events", na_values=["n/a"])
+        label = f"'{events}'"
     if isinstance(require, str):
         require = (require,)
     if not isinstance(require, (tuple, list)) or not all(

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from .._utils.validation import check_path, describe
+from ._reading import read_tsv
 from ._sources import SurfaceSource, check_run, open_run
 from ._timing import header_t_r
 
@@ -423,13 +424,8 @@ def _join_participants(table, root, participants):
     if isinstance(source, pd.DataFrame):
         frame = source
     else:
-        try:
-            frame = pd.read_csv(source, sep="\t", dtype={"participant_id": str},
-                                keep_default_na=False, na_values=["n/a"])
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-            raise ValueError(
-                f"participants: cannot parse {label} as a tab-separated table ({error})."
-            ) from None
+        frame = read_tsv(source, "participants", dtype={"participant_id": str},
+                         na_values=["n/a"])
     if "participant_id" not in frame.columns:
         raise ValueError(
             f"participants: {label} has no participant_id column; its columns are "

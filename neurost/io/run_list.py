@@ -1,6 +1,7 @@
 """Reading the list of a cohort's runs: one key and one path per run."""
 
 from .._utils.validation import check_path, describe
+from ._reading import read_tsv
 
 #: The columns a run list must have.
 COLUMNS = ("key", "path")
@@ -45,13 +46,7 @@ def load_run_list(runs):
     else:
         path = check_path(runs, "runs", suffixes=(".tsv",))
         label, folder = f"'{path}'", path.parent
-        try:
-            table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-            raise ValueError(
-                f"runs: cannot parse {label} as a tab-separated table with a header row "
-                f"({type(error).__name__}: {error})."
-            ) from None
+        table = read_tsv(path, "runs", dtype=str)
     missing = [column for column in COLUMNS if column not in table.columns]
     if missing:
         raise ValueError(

@@ -49,6 +49,8 @@ def _damaged(damage):
         (derivatives / "dataset_description.json").write_text("[]")
     elif damage == "no-participant-id":
         (root / "participants.tsv").write_text("subject\tsex\nsub-01\tF\nsub-02\tM\n")
+    elif damage == "participant-extra-field":
+        (root / "participants.tsv").write_text("participant_id\tsex\nsub-01\tF\textra\nsub-02\tM\n")
     elif damage == "repeated-participant":
         (root / "participants.tsv").write_text("participant_id\nsub-01\nsub-01\nsub-02\n")
     elif damage == "empty":
@@ -87,6 +89,7 @@ CASES = [
     pytest.param(lambda: load_fmriprep(_damaged("description-list")), ValueError, "path", id="fmriprep-description-list"),
     pytest.param(lambda: load_fmriprep(_study(), confounds={"denoise_strategy": "simple", "motions": 1}), ValueError, "confounds", id="fmriprep-strategy-argument"),
     pytest.param(lambda: load_fmriprep(_damaged("no-participant-id")), ValueError, "participant_id", id="fmriprep-participants-no-id"),
+    pytest.param(lambda: load_fmriprep(_damaged("participant-extra-field")), ValueError, "participants", id="fmriprep-participants-extra-field"),
     pytest.param(lambda: load_fmriprep(_damaged("repeated-participant")), ValueError, "participants", id="fmriprep-participants-repeated"),
     pytest.param(lambda: load_fmriprep(_study(), participants=3), TypeError, "participants", id="fmriprep-participants-int"),
     pytest.param(lambda: load_fmriprep(_study(), participants=_folder() / "p.tsv"), FileNotFoundError, "participants", id="fmriprep-participants-missing"),
