@@ -22,7 +22,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from . import distributed
 from .device import resolve_device
 from .training import fit_module, predict_module, torch_seed
-from .validation import describe
 
 VALIDATION_SPLITS = ("random", "stratified", "last")
 
@@ -296,30 +295,6 @@ class TorchEstimator(BaseEstimator):
     def _torch_seed(rng):
         """An int seed for torch drawn from the fit's generator."""
         return torch_seed(rng)
-
-
-def check_groups(groups, n_samples, unit="samples"):
-    """Return ``groups`` as a 1-D array of one label per sample, or None.
-
-    Raises
-    ------
-    ValueError
-        If ``groups`` is not 1-D, has another length or holds missing
-        values.
-    """
-    if groups is None:
-        return None
-    array = np.asarray(groups)
-    if array.ndim != 1 or len(array) != n_samples:
-        raise ValueError(
-            f"groups must hold one label per {unit[:-1]}: {n_samples} {unit}; got "
-            f"{describe(groups)}."
-        )
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        raise ValueError("groups holds NaN or infinite labels; expected one group per sample.")
-    if array.dtype == object and any(label is None for label in array):
-        raise ValueError("groups holds None; expected one group label per sample.")
-    return array
 
 
 def _is_classifier(estimator):

@@ -337,3 +337,48 @@ def check_image_grid(grid, image_size):
             f"{grid}, so that every cell covers the same pixels."
         )
     return grid
+
+
+def check_groups(groups, n_samples, unit="samples", name="groups"):
+    """Return ``groups`` as a 1-D array of one label per sample, or None.
+
+    Raises
+    ------
+    ValueError
+        If ``groups`` is not 1-D, has another length or holds missing
+        values (NaN, infinite, None); the message names ``name``.
+    """
+    if groups is None:
+        return None
+    array = np.asarray(groups)
+    if array.ndim != 1 or len(array) != n_samples:
+        raise ValueError(
+            f"{name} must hold one label per {unit[:-1]}: {n_samples} {unit}; got "
+            f"{describe(groups)}."
+        )
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"{name} holds NaN or infinite labels; expected one label per "
+                         f"{unit[:-1]}.")
+    if array.dtype == object and any(label is None for label in array):
+        raise ValueError(f"{name} holds None; expected one label per {unit[:-1]}.")
+    return array
+
+
+def check_random_state(random_state, caller):
+    """Return a RandomState for ``random_state`` (None, a seed or a RandomState).
+
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        A ``ValueError`` and ``TypeError`` naming ``random_state`` and
+        ``caller``, for anything else (a string, a float, a negative seed).
+    """
+    from sklearn.utils import check_random_state as sklearn_random_state
+    from sklearn.utils._param_validation import validate_parameter_constraints
+
+    validate_parameter_constraints(
+        {"random_state": ["random_state"]},
+        {"random_state": random_state},
+        caller_name=caller,
+    )
+    return sklearn_random_state(random_state)

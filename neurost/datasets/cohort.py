@@ -9,8 +9,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._utils.files import atomic_write
-from .._utils.validation import check_positive_int, check_t_r, describe
-from ._checks import check_random_state
+from .._utils.validation import check_positive_int, check_random_state, check_t_r, describe
 
 #: network -> region -> centre (x, y, z) in MNI152 mm. Approximate peaks of
 #: the canonical resting-state networks (default-mode: Fox et al. 2005, PNAS;

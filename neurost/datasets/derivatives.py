@@ -8,8 +8,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._utils.files import atomic_write
-from .._utils.validation import check_positive_int, check_t_r, describe
-from ._checks import check_random_state
+from .._utils.validation import check_positive_int, check_random_state, check_t_r, describe
 from .cohort import (
     NETWORKS,
     _brain_mask,

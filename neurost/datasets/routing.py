@@ -12,8 +12,12 @@ import numbers
 import numpy as np
 from sklearn.utils import Bunch
 
-from .._utils.validation import check_image_grid, check_positive_int, describe
-from ._checks import check_random_state
+from .._utils.validation import (
+    check_image_grid,
+    check_positive_int,
+    check_random_state,
+    describe,
+)
 from ._package_data import package_file, provenance
 from .images import load_natural_images
 

@@ -13,10 +13,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._utils.device import resolve_device
 from .._utils.docs import fill_doc
-from .._utils.torch_estimator import TorchEstimator, check_groups
+from .._utils.torch_estimator import TorchEstimator
 from .._utils.training import seeded
 from .._utils.validation import (
     check_finite,
+    check_groups,
     check_positive_int,
     check_real_array,
     describe,

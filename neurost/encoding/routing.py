@@ -9,9 +9,9 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .._utils.docs import fill_doc
-from .._utils.torch_estimator import TorchEstimator, check_groups
+from .._utils.torch_estimator import TorchEstimator
 from .._utils.training import seeded
-from .._utils.validation import check_finite, describe
+from .._utils.validation import check_finite, check_groups, describe
 from ..features.backbone import BackboneFeatures
 from ..metrics import correlation_score
 from ..models.routing import RoutingTransformer

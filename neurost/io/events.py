@@ -1,6 +1,5 @@
 """BIDS ``events.tsv`` files: stimulus onsets and durations of a run."""
 
-
 import numpy as np
 
 from .._utils.validation import close_matches, describe

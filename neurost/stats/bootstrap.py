@@ -12,8 +12,14 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from .._utils.validation import check_choice, check_fraction, check_positive_int, describe
-from ..datasets._checks import check_random_state
+from .._utils.validation import (
+    check_choice,
+    check_fraction,
+    check_groups,
+    check_positive_int,
+    check_random_state,
+    describe,
+)
 from ..metrics.correlation import check_paired
 
 #: Scores that the bootstrap recomputes.
@@ -86,12 +92,7 @@ def _scheme(n_samples, block_length, groups):
     """Validate the resampling options; return ``draw(rng) -> indices``."""
     members = None
     if groups is not None:
-        labels = np.asarray(groups)
-        if labels.shape != (n_samples,):
-            raise ValueError(
-                f"groups must hold one label per sample, shape ({n_samples},); "
-                f"got {describe(groups)}."
-            )
+        labels = check_groups(groups, n_samples)
         try:
             names, codes = np.unique(labels, return_inverse=True)
         except TypeError:

@@ -22,11 +22,12 @@ from .._utils.validation import (
     check_choice,
     check_finite,
     check_fraction,
+    check_groups,
     check_positive_int,
+    check_random_state,
     check_real_array,
     describe,
 )
-from ..datasets._checks import check_random_state
 from ..encoding.ridge import RidgeEncoder
 
 METHODS = ("test", "refit")
@@ -59,17 +60,7 @@ def _blocks(n_samples, block_length, runs):
     if runs is None:
         segments = [(0, n_samples)]
     else:
-        labels = np.asarray(runs)
-        if labels.shape != (n_samples,):
-            raise ValueError(
-                f"runs must hold one run label per sample, shape ({n_samples},); "
-                f"got {describe(runs)}."
-            )
-        if (labels.dtype.kind == "f" and not np.isfinite(labels).all()) or (
-            labels.dtype == object and any(label is None for label in labels)
-        ):
-            raise ValueError("runs holds NaN, infinite or None labels; expected one run "
-                             "label per sample.")
+        labels = check_groups(runs, n_samples, name="runs")
         changes = np.flatnonzero(labels[1:] != labels[:-1]) + 1
         bounds = [0, *changes.tolist(), n_samples]
         segments = [(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]

@@ -8,7 +8,8 @@ from sklearn.base import clone
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._utils.torch_estimator import TorchEstimator, check_groups
+from .._utils.torch_estimator import TorchEstimator
+from .._utils.validation import check_groups
 from .._utils.training import seeded
 from ..models import BrainLatentTransformer
 from ..models.latent_transformer import PRESETS

@@ -40,7 +40,7 @@ CASES = [
     pytest.param(lambda: bootstrap_scores(Y, P, block_length=8), ValueError, "block_length", id="scores-block-whole-series"),
     pytest.param(lambda: bootstrap_scores(Y, P, block_length=5), ValueError, "block_length", id="scores-block-one-block"),
     pytest.param(lambda: bootstrap_scores(Y, P, groups=[0] * 6 + [1] * 2, block_length=3), ValueError, "block_length", id="scores-block-longer-than-group"),
-    pytest.param(lambda: bootstrap_scores(Y, P, groups=["a", None] * 4), TypeError, "groups", id="scores-groups-none-and-text"),
+    pytest.param(lambda: bootstrap_scores(Y, P, groups=["a", None] * 4), ValueError, "groups", id="scores-groups-none-and-text"),
     pytest.param(lambda: bootstrap_scores(Y, P, roi_labels=["V1", "V2"]), ValueError, "roi_labels", id="scores-roi-length"),
     pytest.param(lambda: bootstrap_scores(Y, P, roi_labels=[1.0, np.nan, 2.0]), ValueError, "roi_labels", id="scores-roi-nan"),
     pytest.param(lambda: bootstrap_scores(Y, P, roi_labels=["V1", None, "V2"]), TypeError, "roi_labels", id="scores-roi-none-and-text"),
