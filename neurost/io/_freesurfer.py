@@ -20,7 +20,8 @@ KINDS = ("inflated", "pial", "white", "sphere", "smoothwm", "orig")
 #: Vertices per hemisphere of the full-resolution fsaverage (ico7).
 FSAVERAGE_VERTICES = 163842
 #: File prefix of each hemisphere, in the order neurost stores them.
-_PREFIX = {"left": "lh", "right": "rh"}
+#: FreeSurfer's file prefix of each hemisphere (``lh.white``, ``rh.betas_...``).
+HEMISPHERE_PREFIXES = {"left": "lh", "right": "rh"}
 
 
 def subject_folder(subject, subjects_dir, origin):
@@ -119,7 +120,7 @@ def read_mesh(subject, kind, subjects_dir, origin):
 
     surf = subject_folder(subject, subjects_dir, origin) / "surf"
     parts = {}
-    for hemi, prefix in _PREFIX.items():
+    for hemi, prefix in HEMISPHERE_PREFIXES.items():
         path = surf / f"{prefix}.{kind}"
         if not path.is_file():
             raise FileNotFoundError(
@@ -156,7 +157,7 @@ def read_sulc(subject, subjects_dir, origin):
 
     surf = subject_folder(subject, subjects_dir, origin) / "surf"
     depth = {}
-    for hemi, prefix in _PREFIX.items():
+    for hemi, prefix in HEMISPHERE_PREFIXES.items():
         path = surf / f"{prefix}.sulc"
         if not path.is_file():
             return None

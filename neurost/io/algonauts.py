@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.validation import check_choice, check_index, close_matches, describe
-from ._freesurfer import FSAVERAGE_VERTICES
+from ._freesurfer import FSAVERAGE_VERTICES, HEMISPHERE_PREFIXES
 from .meshes import HEMISPHERES, check_hemispheres
 from .nsd import subject_name
 
@@ -37,7 +37,6 @@ ROI_SETS = (
 #: The sets of the 24 visual ROIs of the transformer brain encoder paper.
 VISUAL_ROI_SETS = ROI_SETS[:5]
 SPLITS = ("training", "test")
-_PREFIX = {"left": "lh", "right": "rh"}
 _IMAGE_PREFIX = {"training": "train", "test": "test"}
 _IMAGE_FOLDER = {
     "training": Path("training_split", "training_images"),
@@ -88,7 +87,8 @@ class AlgonautsSubject:
         self.folder = _subject_folder(root, subject)
         self.hemispheres = check_hemispheres(hemispheres)
         self.fsaverage_masks = {
-            hemi: _fsaverage_mask(self._roi_file(f"{_PREFIX[hemi]}.all-vertices_fsaverage_space.npy"))
+            hemi: _fsaverage_mask(self._roi_file(
+                f"{HEMISPHERE_PREFIXES[hemi]}.all-vertices_fsaverage_space.npy"))
             for hemi in self.hemispheres
         }
         self.n_vertices = {h: int(m.sum()) for h, m in self.fsaverage_masks.items()}
@@ -150,7 +150,7 @@ class AlgonautsSubject:
         rows = check_index(images, "images", n_images, "training images")
         blocks = []
         for hemi in self.hemispheres:
-            name = f"{_PREFIX[hemi]}_training_fmri.npy"
+            name = f"{HEMISPHERE_PREFIXES[hemi]}_training_fmri.npy"
             data = _load_npy(self.folder / "training_split" / "training_fmri" / name, mmap=True)
             if data.ndim != 2 or data.shape != (n_images, self.n_vertices[hemi]):
                 raise ValueError(
@@ -201,7 +201,7 @@ class AlgonautsSubject:
             names = np.full(self.n_vertices[hemi], unknown, dtype=object)
             assigned = np.zeros(self.n_vertices[hemi], dtype=bool)
             for name in sets:
-                file = f"{_PREFIX[hemi]}.{name}_challenge_space.npy"
+                file = f"{HEMISPHERE_PREFIXES[hemi]}.{name}_challenge_space.npy"
                 codes = _codes(self._roi_file(file), self.n_vertices[hemi])
                 unmapped = np.setdiff1d(codes[codes != 0], list(mappings[name]))
                 if unmapped.size:
@@ -220,7 +220,7 @@ class AlgonautsSubject:
                 free = inside & ~taken
                 names[free] = [mappings[name][code] for code in codes[free].tolist()]
                 assigned |= free
-            prefix = f"{_PREFIX[hemi]}." if by_hemisphere else ""
+            prefix = f"{HEMISPHERE_PREFIXES[hemi]}." if by_hemisphere else ""
             labels.append(np.array([prefix + n for n in names.tolist()], dtype=str))
         return np.concatenate(labels)
 

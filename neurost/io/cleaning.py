@@ -1,12 +1,13 @@
 """Confound regression and scrubbing of a volume run, a block of frames at a time."""
 
 import numbers
+import os
 
 import numpy as np
 
 from .._utils.validation import check_choice, check_positive_int, describe
-from ._reading import reading, sequential_proxy
-from ._sources import _image, check_run, label_of, open_run
+from ._reading import open_image, reading, sequential_proxy
+from ._sources import check_run, label_of, open_run
 
 #: Standardizations of the cleaned signals (nilearn's names).
 STANDARDIZE = (None, "zscore_sample")
@@ -210,7 +211,17 @@ def _voxels(mask_img, source):
     """Boolean mask of the voxels to clean, shape (x, y, z)."""
     if mask_img is None:
         return np.ones(source.shape[:3], dtype=bool)
-    mask = _image(mask_img, "mask_img")[0]
+    import nibabel
+
+    if isinstance(mask_img, (str, os.PathLike)):
+        mask = open_image(mask_img, "mask_img")
+    elif isinstance(mask_img, nibabel.spatialimages.SpatialImage):
+        mask = mask_img
+    else:
+        raise TypeError(
+            f"mask_img must be a path to a 3D image or a nibabel image; got "
+            f"{describe(mask_img)}."
+        )
     if (len(mask.shape) != 3 and mask.shape[3:] != (1,)) or mask.shape[:3] != source.shape[:3]:
         raise ValueError(
             f"mask_img must be a 3D mask on the run's grid {source.shape[:3]}; got an "
@@ -222,7 +233,8 @@ def _voxels(mask_img, source):
             "Resample it with nilearn.image.resample_to_img(mask_img, img, "
             'interpolation="nearest").'
         )
-    voxels = np.asarray(mask.dataobj).reshape(mask.shape[:3]) > 0
+    with reading(label_of(mask_img), "mask_img"):
+        voxels = np.asarray(mask.dataobj).reshape(mask.shape[:3]) > 0
     if not voxels.any():
         raise ValueError("mask_img holds no voxel (no value > 0).")
     return voxels

@@ -483,7 +483,9 @@ def _with_confounds(table, confounds):
         try:
             frame, mask = load(files)
         except ValueError as error:
-            raise ValueError(f"confounds: nilearn cannot load those of run {key!r}: {error}") from None
+            raise ValueError(
+                f"confounds: nilearn cannot load those of run {key!r}: {error}"
+            ) from None
         tables.append(frame)
         masks.append(mask)
     table = table.copy()

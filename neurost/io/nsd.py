@@ -24,6 +24,7 @@ import pandas as pd
 
 from .._utils.validation import check_index, describe
 from ._reading import check_intact, open_image, reading
+from ._freesurfer import HEMISPHERE_PREFIXES
 from .meshes import HEMISPHERES, check_hemispheres
 
 #: Trials of one NSD scan session.
@@ -32,7 +33,6 @@ TRIALS_PER_SESSION = 750
 INTEGER_SCALE = 300.0
 DEFAULT_BETAS = "betas_fithrf_GLMdenoise_RR"
 _DESIGN = Path("nsddata", "experiments", "nsd", "nsd_expdesign.mat")
-_PREFIX = {"left": "lh", "right": "rh"}
 #: Bytes of one block of trials read from a beta file.
 _BLOCK_BYTES = 64 * 2**20
 
@@ -162,7 +162,7 @@ def load_nsd_betas(
         raise FileNotFoundError(f"betas={betas!r}: no such folder: '{folder}'.")
     sessions = list(dict.fromkeys(trials["session"].tolist()))
     images = {
-        (s, h): _open_betas(folder / f"{_PREFIX[h]}.betas_session{s:02d}.mgh")
+        (s, h): _open_betas(folder / f"{HEMISPHERE_PREFIXES[h]}.betas_session{s:02d}.mgh")
         for s in sessions
         for h in hemis
     }
@@ -260,7 +260,8 @@ def _trial_images(root, subject):
             f"subject {name!r}: {path.name} has subjectim of shape "
             f"{images.shape}, (subjects, images); no row for this subject."
         )
-    if not len(order) or len(order) % TRIALS_PER_SESSION or order.min() < 1 or order.max() > images.shape[1]:
+    if (not len(order) or len(order) % TRIALS_PER_SESSION or order.min() < 1
+            or order.max() > images.shape[1]):
         raise ValueError(
             f"{path.name}: masterordering must hold whole sessions of "
             f"{TRIALS_PER_SESSION} trials of 1-based positions in subjectim's "

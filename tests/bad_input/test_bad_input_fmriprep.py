@@ -111,6 +111,7 @@ CASES = [
     pytest.param(lambda: denoise(_run(), mask_img=nib.Nifti1Image(np.zeros((3, 3, 3)), np.eye(4))), ValueError, "mask_img", id="denoise-mask-empty"),
     pytest.param(lambda: denoise(_run(), mask_img=nib.Nifti1Image(np.ones((3, 3, 3, 2)), np.eye(4))), ValueError, "mask_img", id="denoise-mask-4d"),
     pytest.param(lambda: denoise(_run(), mask_img=nib.Nifti1Image(np.ones((3, 3, 3)), 2 * np.eye(4))), ValueError, "mask_img", id="denoise-mask-affine"),
+    pytest.param(lambda: denoise(_run(), mask_img=np.ones((3, 3, 3))), TypeError, "mask_img", id="denoise-mask-array"),
     pytest.param(lambda: denoise(_run(), mask_img="mask.txt"), FileNotFoundError, "mask_img", id="denoise-mask-missing"),
     pytest.param(lambda: denoise(_run(), detrend=True, sample_mask=[0, 1, 2]), ValueError, "sample_mask", id="denoise-detrend-three-frames"),
     pytest.param(lambda: denoise(_run(), standardize="psc"), ValueError, "standardize", id="denoise-standardize"),
