@@ -9,6 +9,8 @@ import numpy as np
 # as FSL does, with a warning (nibabel gives new images a step of 1 without
 # unit). Other codes ("hz", "ppm", "rads") mean the fourth axis is not time.
 _NIFTI_SECONDS = {"sec": 1.0, "msec": 1e-3, "usec": 1e-6, "unknown": 1.0}
+#: Relative difference beyond which two repetition times of one run disagree.
+TR_TOLERANCE = 0.01
 
 
 def header_t_r(img, quiet=False):
@@ -90,7 +92,7 @@ def resolve_t_r(t_r, from_header, name, source):
     """
     if t_r is None:
         return from_header
-    if from_header is not None and abs(from_header - t_r) > 0.01 * t_r:
+    if from_header is not None and abs(from_header - t_r) > TR_TOLERANCE * t_r:
         warnings.warn(
             f"t_r={t_r:g} s overrides the repetition time of {from_header:g} s "
             f"recorded in the header of {name} ({source}).",

@@ -17,7 +17,7 @@ from pathlib import Path
 from .._utils.validation import check_path, describe
 from ._reading import read_tsv
 from ._sources import SurfaceSource, check_run, open_run
-from ._timing import header_t_r
+from ._timing import TR_TOLERANCE, header_t_r
 
 #: Column names of the BIDS entities of a run (file-name key -> column).
 ENTITIES = {
@@ -39,7 +39,6 @@ _RUN_ENTITIES = ("sub", "ses", "task", "acq", "ce", "rec", "dir", "run", "echo")
 #: nilearn's denoising strategies (``load_confounds_strategy``).
 CONFOUND_STRATEGIES = ("simple", "scrubbing", "compcor", "ica_aroma")
 _SURFACE_EXTENSIONS = ("func.gii", "dtseries.nii")
-_TR_TOLERANCE = 0.01  # relative
 
 
 def load_fmriprep(
@@ -407,7 +406,7 @@ def _sidecar_t_r(files, from_header, label):
             )
         return from_header
     (t_r,) = set(t_rs.values())
-    if from_header is not None and abs(from_header - t_r) > _TR_TOLERANCE * t_r:
+    if from_header is not None and abs(from_header - t_r) > TR_TOLERANCE * t_r:
         raise ValueError(
             f"the repetition times of run '{label}' disagree: its sidecar JSON gives "
             f"RepetitionTime {t_r:g} s and its header {from_header:g} s."
