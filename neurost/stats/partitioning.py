@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.metrics import r2_score
 from sklearn.utils import Bunch
 
-from .._utils.validation import check_finite, describe
+from .._utils.validation import check_finite, check_real_array, describe
 from ..encoding.ridge import RidgeEncoder
 from ..encoding.video import VideoEncoder, _as_runs
 
@@ -208,11 +208,7 @@ def _stacked(values):
     """Responses (or predictions) of a list of runs, concatenated; an array as is."""
     if isinstance(values, list) and values and all(hasattr(v, "__array__") for v in values):
         values = np.concatenate([np.asarray(v) for v in values])
-    try:
-        array = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"y_test must be an array of numbers; got {describe(values)}.") from None
-    return check_finite(array, "y_test")
+    return check_finite(check_real_array(values, "y_test").astype(np.float64), "y_test")
 
 
 def _check_spaces(spaces, names, kind):
@@ -270,10 +266,7 @@ class _RidgeSpaces:
     @staticmethod
     def _design(X, name, n_columns=None):
         """``X`` as a finite 2-D float array, of ``n_columns`` columns when given."""
-        try:
-            X = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be an array of numbers; got {describe(X)}.") from None
+        X = check_real_array(X, name).astype(np.float64)
         if X.ndim != 2 or (n_columns is not None and X.shape[1] != n_columns):
             columns = "n_columns" if n_columns is None else f"{n_columns}, as X_train"
             raise ValueError(
